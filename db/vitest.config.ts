@@ -1,4 +1,7 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { sharedTest } from '../vitest.shared.ts';
 
-export default mergeConfig(sharedTest, defineConfig({ test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } }));
+export default mergeConfig(
+  sharedTest,
+  defineConfig({ test: { include: ['src/**/*.test.ts'], globalSetup: ['src/test-global-setup.ts'] } }),
+);

@@ -1,1 +1,5 @@
-export {};
+export * from './connect';
+export * from './data-dir-lock';
+export * from './migrate';
+export { LEGACY_MIGRATION, migrations } from './migrations/index';
+export * from './schema';

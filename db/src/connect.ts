@@ -1,0 +1,158 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock';
+import type { Database } from './schema';
+
+export type Engine = 'pglite' | 'postgres';
+
+/** What a NOTIFY subscriber is told. */
+export interface ListenHandlers {
+  onMessage(payload: string): void;
+  /** Called after the dedicated connection came back: messages may have been missed. */
+  onReconnect?(): void;
+}
+
+/** An open database: the Kysely handle plus what Kysely does not cover. */
+export interface Storage {
+  readonly db: Kysely<Database>;
+  readonly engine: Engine;
+  /** LISTEN on a channel: a dedicated connection on Postgres, in-process on PGlite. */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
+  /** One round trip; rejects when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StorageOptions =
+  | { engine: 'postgres'; url: string; poolSize?: number }
+  | {
+      engine: 'pglite';
+      /** Directory to persist into; omitted = in memory. */
+      dataDir?: string;
+      /** A dump from `dumpDataDir`, to start from (tests use a migrated template). */
+      loadDataDir?: Blob;
+    };
+
+const INT8_OID = 20;
+
+/**
+ * Opens Postgres through `pg`, or PGlite (embedded, one process per directory).
+ * @example const storage = await openStorage({ engine: 'pglite', dataDir: './data/pgdata' });
+ */
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  return options.engine === 'postgres' ? openPostgres(options.url, options.poolSize) : openPglite(options);
+}
+
+function openPostgres(url: string, poolSize = 10): Storage {
+  // int8 (count, bigint) as numbers, like PGlite; we never store values beyond 2^53.
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // An idle client losing its connection (Postgres restarted) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<() => Promise<void>>();
+
+  return {
+    db,
+    engine: 'postgres',
+    async listen(channel, handlers) {
+      const stop = await listenWithReconnect(url, channel, handlers);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
+    async ping() {
+      const client = await pool.connect();
+      try {
+        await client.query('select 1');
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await db.destroy();
+    },
+  };
+}
+
+/** A dedicated LISTEN connection that reconnects with backoff when Postgres goes away. */
+async function listenWithReconnect(url: string, channel: string, handlers: ListenHandlers) {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 100;
+
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (msg) => {
+      if (msg.channel === channel && msg.payload !== undefined) handlers.onMessage(msg.payload);
+    });
+    next.on('error', () => scheduleReconnect());
+    next.on('end', () => scheduleReconnect());
+    await next.connect();
+    await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+    client = next;
+    delay = 100;
+    if (isReconnect) handlers.onReconnect?.();
+  };
+  const scheduleReconnect = () => {
+    if (stopped || retry) return;
+    client?.removeAllListeners('end');
+    client = undefined;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect(true).catch(() => {
+        delay = Math.min(delay * 2, 5_000);
+        scheduleReconnect();
+      });
+    }, delay);
+  };
+
+  await connect(false);
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
+}
+
+async function openPglite(options: Extract<StorageOptions, { engine: 'pglite' }>): Promise<Storage> {
+  let release: (() => void) | undefined;
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    release = lockDataDir(options.dataDir);
+  }
+  try {
+    const pglite = await PGlite.create({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      parsers: { [INT8_OID]: (v: string) => Number(v) },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    return {
+      db,
+      engine: 'pglite',
+      async listen(channel, handlers) {
+        return pglite.listen(channel, handlers.onMessage);
+      },
+      async ping() {
+        await pglite.query('select 1');
+      },
+      async close() {
+        await db.destroy();
+        release?.();
+      },
+    };
+  } catch (err) {
+    release?.();
+    throw err;
+  }
+}

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LEGACY_MIGRATION, migrateTo, migrateToLatest, migrations, NO_MIGRATIONS } from './index';
+import { openTestStorage, type TestStorage } from './testing';
+
+let storage: TestStorage | undefined;
+afterEach(async () => {
+  await storage?.close();
+  storage = undefined;
+});
+
+async function legacyDatabase() {
+  storage = await openTestStorage({ migrated: false });
+  await migrateTo(storage.db, LEGACY_MIGRATION);
+  const db = storage.db as any;
+  const [org] = await db.insertInto('orgs').values({ name: 'acme' }).returning('id').execute();
+  const [user] = await db.insertInto('users').values({ email: 'ada@acme.test' }).returning('id').execute();
+  await db.insertInto('org_members').values({ org_id: org.id, user_id: user.id, role: 'admin' }).execute();
+  const [group] = await db.insertInto('groups').values({ org_id: org.id, name: 'support' }).returning('id').execute();
+  await db.insertInto('group_members').values({ group_id: group.id, user_id: user.id }).execute();
+  const [secret] = await db
+    .insertInto('secrets')
+    .values({ org_id: org.id, name: 'stripe', value: 'legacy-plaintext' })
+    .returning('id')
+    .execute();
+  await db.insertInto('chat_secrets').values({ group_id: group.id, secret_id: secret.id }).execute();
+  const [mcp] = await db
+    .insertInto('mcp_servers')
+    .values({ org_id: org.id, name: 'tools', url: 'https://mcp.acme.test', token: 'raw-mcp-token' })
+    .returning('id')
+    .execute();
+  const [agent] = await db
+    .insertInto('agents')
+    .values({ org_id: org.id, name: 'helper', model: 'gpt-4o', llm_api_key: 'sk-raw', llm_secret_id: secret.id })
+    .returning('id')
+    .execute();
+  await db.insertInto('agent_mcp_servers').values({ agent_id: agent.id, mcp_server_id: mcp.id }).execute();
+  return { org, user, group, secret, mcp, agent };
+}
+
+describe('migrations', () => {
+  it('names every migration with a sortable ISO-timestamp prefix', () => {
+    for (const name of Object.keys(migrations)) expect(name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-[a-z0-9-]+$/);
+  });
+
+  it('upgrades a legacy database to latest without losing a row', async () => {
+    const legacy = await legacyDatabase();
+    const outcome = await migrateToLatest(storage!.db);
+    expect(outcome.applied.length).toBe(Object.keys(migrations).length - 1);
+    const db = storage!.db;
+
+    const secret = await db.selectFrom('secrets').selectAll().where('id', '=', legacy.secret.id).executeTakeFirstOrThrow();
+    expect(secret).toMatchObject({ name: 'stripe', legacy_value: 'legacy-plaintext', value: null, version: 1, namespace: 'default' });
+    const grants = await db.selectFrom('secret_grants').selectAll().execute();
+    expect(grants).toEqual([expect.objectContaining({ secret_id: legacy.secret.id, grantee_type: 'group', grantee_id: legacy.group.id })]);
+    expect(await db.selectFrom('org_members').select('role').execute()).toEqual([{ role: 'admin' }]);
+    expect(await db.selectFrom('group_members').selectAll().execute()).toHaveLength(1);
+    expect(await db.selectFrom('agent_mcp_servers').selectAll().execute()).toHaveLength(1);
+    const mcp = await db.selectFrom('mcp_servers').selectAll().executeTakeFirstOrThrow();
+    expect(mcp.url).toBe('https://mcp.acme.test');
+  });
+
+  it('rolls every migration back down to nothing and up again', async () => {
+    storage = await openTestStorage({ migrated: false });
+    await migrateToLatest(storage.db);
+    await migrateTo(storage.db, NO_MIGRATIONS);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from information_schema.tables
+      where table_schema = 'public' and table_name not like 'kysely_%'`.execute(storage.db);
+    expect(rows[0]?.n).toBe(0);
+    expect((await migrateToLatest(storage.db)).applied).toHaveLength(Object.keys(migrations).length);
+  });
+
+  it('keeps the audit log append-only at the database level', async () => {
+    storage = await openTestStorage();
+    await storage.db
+      .insertInto('audit_log')
+      .values({ seq: 1, actor_type: 'system', action: 'test', prev_hash: '0', hash: '1', created_at: new Date(), metadata: '{}' })
+      .execute();
+    await expect(storage.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
+    await expect(storage.db.updateTable('audit_log').set({ hash: 'x' }).execute()).rejects.toThrow(/append-only/);
+  });
+});

@@ -1,0 +1,19 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as legacyPlatform from './2025-03-01T00-00-00-legacy-platform';
+import * as secretsStore from './2026-11-01T00-00-00-secrets-store';
+
+/**
+ * Every migration, by name. Listed statically (not read from the directory) so the same list
+ * runs under tsx, vitest and a bundler; Kysely sorts them by the ISO-timestamp prefix.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '2025-03-01T00-00-00-legacy-platform': legacyPlatform,
+  '2026-11-01T00-00-00-secrets-store': secretsStore,
+});
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations }),
+};
+
+/** Name of the first migration: the platform's schema before Strongroom. */
+export const LEGACY_MIGRATION = '2025-03-01T00-00-00-legacy-platform';

@@ -1,0 +1,168 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A timestamp column: Date when read, Date or ISO string when written, defaulted by the DB. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type Role = 'admin' | 'member';
+export type SecretScope = 'org' | 'agent';
+export type GranteeType = 'group' | 'agent';
+export type TokenKind = 'user' | 'worker';
+
+export interface OrgsTable {
+  id: Generated<string>;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  created_at: CreatedAt;
+}
+
+export interface OrgMembersTable {
+  org_id: string;
+  user_id: string;
+  role: Role;
+  created_at: CreatedAt;
+}
+
+export interface GroupsTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface SecretsTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  namespace: Generated<string>;
+  scope: SecretScope;
+  description: Generated<string>;
+  /** The sealed envelope; null only for a legacy row not yet sealed. */
+  value: Uint8Array | null;
+  /** Plaintext from the legacy platform, sealed and cleared on start. */
+  legacy_value: string | null;
+  kek_id: string | null;
+  version: Generated<number>;
+  rotated_at: NullableTimestamp;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SecretVersionsTable {
+  secret_id: string;
+  version: number;
+  value: Uint8Array;
+  kek_id: string;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
+export interface SecretGrantsTable {
+  secret_id: string;
+  grantee_type: GranteeType;
+  grantee_id: string;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string | null;
+  kind: TokenKind;
+  name: string;
+  token_hash: Uint8Array;
+  token_hint: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  org_id: string | null;
+  seq: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  metadata: ColumnType<Record<string, unknown>, string, never>;
+  created_at: Timestamp;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
+export interface McpServersTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  url: string;
+  token: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AgentsTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  llm_provider: Generated<string>;
+  model: string;
+  llm_api_key: string | null;
+  llm_secret_id: string | null;
+  instructions: Generated<string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AgentMcpServersTable {
+  agent_id: string;
+  mcp_server_id: string;
+}
+
+/** The schema after the latest migration. */
+export interface Database {
+  orgs: OrgsTable;
+  users: UsersTable;
+  org_members: OrgMembersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  secrets: SecretsTable;
+  secret_versions: SecretVersionsTable;
+  secret_grants: SecretGrantsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  rate_limits: RateLimitsTable;
+  mcp_servers: McpServersTable;
+  agents: AgentsTable;
+  agent_mcp_servers: AgentMcpServersTable;
+}
+
+export type SecretRow = Selectable<SecretsTable>;
+export type NewSecretRow = Insertable<SecretsTable>;
+export type SecretUpdate = Updateable<SecretsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type AuditRow = Selectable<AuditLogTable>;
