@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import type { Keyring } from '@strongroom/crypto';
+import { migrateToLatest, openStorage, type Storage } from '@strongroom/db';
+import type { Logger } from 'pino';
+import type { Config } from './core/config';
+import type { AppDeps } from './core/deps';
+import { openEnvelope, openKeyring } from './core/keyring';
+import { sealLegacySecrets } from './secrets/legacy';
+
+/** Opens the configured database: Postgres when DATABASE_URL is set, else PGlite under DATA_DIR. */
+export function openConfiguredStorage(config: Config): Promise<Storage> {
+  return config.databaseUrl
+    ? openStorage({ engine: 'postgres', url: config.databaseUrl, poolSize: config.dbPoolSize })
+    : openStorage({ engine: 'pglite', dataDir: join(config.dataDir, 'pgdata') });
+}
+
+/**
+ * Everything a process needs, wired once. Tests pass their own storage and keyring.
+ * @example const deps = await openDeps(config, log);
+ */
+export async function openDeps(
+  config: Config,
+  log: Logger,
+  parts: { storage?: Storage; keyring?: Keyring } = {},
+): Promise<AppDeps> {
+  const keyring = parts.keyring ?? openKeyring(config, log);
+  const storage = parts.storage ?? (await openConfiguredStorage(config));
+  return { storage, db: storage.db, keyring, envelope: openEnvelope(keyring), config, log };
+}
+
+/**
+ * Brings the schema up to date and seals any legacy plaintext. A migration that waits on a
+ * backfill is reported, not fatal: the server runs on the schema before it.
+ */
+export async function prepareDatabase(deps: AppDeps): Promise<void> {
+  const outcome = await migrateToLatest(deps.db);
+  if (outcome.applied.length) deps.log.info({ migrations: outcome.applied }, 'applied migrations');
+  if (outcome.blocked) deps.log.warn({ migration: outcome.blocked.name }, outcome.blocked.reason);
+  const sealed = await sealLegacySecrets(deps);
+  if (sealed) deps.log.info({ sealed }, 'sealed legacy plaintext secrets');
+}

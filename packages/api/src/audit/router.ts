@@ -1,0 +1,77 @@
+import type { Database } from '@strongroom/db';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { AppError } from '../core/errors';
+import { emptyInput, id, iso, pageLimit, timestamp } from '../core/schemas';
+import { adminProcedure, router } from '../core/trpc';
+import { AUDIT_ACTIONS } from './actions';
+import { verifyChain } from './service';
+
+const listInput = z
+  .strictObject({
+    action: z.enum(AUDIT_ACTIONS).optional(),
+    targetId: z.string().trim().min(1).max(200).optional(),
+    actorId: id.optional(),
+    since: timestamp.optional(),
+    /** The `seq` of the last row of the previous page. */
+    cursor: z.string().regex(/^\d{1,10}$/, { error: 'must be a cursor from a previous page' }).optional(),
+    limit: pageLimit,
+  })
+  .prefault({});
+
+const auditEvent = z.strictObject({
+  id,
+  seq: z.number().int(),
+  action: z.string(),
+  actorType: z.string(),
+  actorId: z.string().nullable(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: timestamp,
+});
+
+async function listAudit(db: Kysely<Database>, orgId: string, input: z.output<typeof listInput>) {
+  let query = db.selectFrom('audit_log').selectAll().where('org_id', '=', orgId);
+  if (input.action) query = query.where('action', '=', input.action);
+  if (input.targetId) query = query.where('target_id', '=', input.targetId);
+  if (input.actorId) query = query.where('actor_id', '=', input.actorId);
+  if (input.since) query = query.where('created_at', '>=', new Date(input.since));
+  if (input.cursor) query = query.where('seq', '<', Number(input.cursor));
+  const rows = await query.orderBy('seq', 'desc').limit(input.limit + 1).execute();
+  const page = rows.slice(0, input.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      action: r.action,
+      actorType: r.actor_type,
+      actorId: r.actor_id,
+      targetType: r.target_type,
+      targetId: r.target_id,
+      requestId: r.request_id,
+      metadata: r.metadata,
+      createdAt: iso(r.created_at),
+    })),
+    nextCursor: rows.length > input.limit ? String(page.at(-1)!.seq) : null,
+  };
+}
+
+export const auditRouter = router({
+  /** Newest first. */
+  list: adminProcedure
+    .input(listInput)
+    .output(z.strictObject({ items: z.array(auditEvent), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => {
+      if (input.since && Number.isNaN(Date.parse(input.since))) {
+        throw new AppError('BAD_REQUEST', 'since is not a valid date', { field: 'since' });
+      }
+      return listAudit(ctx.deps.db, ctx.actor.orgId, input);
+    }),
+  /** Recomputes the org's hash chain and names the first row that does not fit. */
+  verify: adminProcedure
+    .input(emptyInput)
+    .output(z.strictObject({ ok: z.boolean(), checked: z.number().int(), firstBrokenId: id.optional() }))
+    .query(({ ctx }) => verifyChain(ctx.deps.db, ctx.actor.orgId)),
+});

@@ -1,0 +1,80 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  KEK_FILE: optionalString,
+  KMS_KEY_ID: optionalString,
+  KMS_ENDPOINT: optionalString.pipe(z.url().optional()),
+  KMS_REGION: optionalString,
+  AWS_REGION: optionalString,
+  AI_GATEWAY_TOKEN: optionalString,
+  MCP_ALLOWED_HOSTS: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REVEAL_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+/** Everything the server reads from its environment, validated once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Local KEK file, used when no KMS key is configured. */
+  kekFile: string;
+  kms: { keyId: string; endpoint: string | undefined; region: string } | undefined;
+  aiGatewayToken: string | undefined;
+  mcpAllowedHosts: string[];
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Reveals allowed per token per minute. */
+  revealRateLimit: number;
+  dbPoolSize: number;
+}
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates configuration from an environment object.
+ * @example const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const kekFile = e.KEK_FILE ? (isAbsolute(e.KEK_FILE) ? e.KEK_FILE : resolve(e.KEK_FILE)) : join(dataDir, 'kek.json');
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    kekFile,
+    kms: e.KMS_KEY_ID
+      ? { keyId: e.KMS_KEY_ID, endpoint: e.KMS_ENDPOINT, region: e.KMS_REGION ?? e.AWS_REGION ?? 'us-east-1' }
+      : undefined,
+    aiGatewayToken: e.AI_GATEWAY_TOKEN,
+    mcpAllowedHosts: (e.MCP_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    revealRateLimit: e.REVEAL_RATE_LIMIT,
+    dbPoolSize: e.DB_POOL_SIZE,
+  });
+}

@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { authenticate } from '../tokens/authenticate';
+import type { Actor } from './actor';
+import type { AppDeps } from './deps';
+
+/** Per-request context; built the same way for HTTP and for tests' `createCaller`. */
+export interface Context {
+  readonly deps: AppDeps;
+  readonly requestId: string;
+  /** The authenticated caller for the bearer token, or null; looked up once per request. */
+  actor(): Promise<Actor | null>;
+}
+
+/**
+ * The context without any Fastify objects, so tests run every middleware and check.
+ * @example const caller = createCaller(createContextInner({ deps, token }));
+ */
+export function createContextInner(opts: { deps: AppDeps; token?: string | undefined; requestId?: string }): Context {
+  let actor: Promise<Actor | null> | undefined;
+  return {
+    deps: opts.deps,
+    requestId: opts.requestId ?? randomUUID(),
+    actor: () => (actor ??= opts.token ? authenticate(opts.deps.db, opts.token) : Promise.resolve(null)),
+  };
+}
+
+/** The bearer token of an Authorization header, if it has one. */
+export function bearerToken(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = value?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}

@@ -1,0 +1,16 @@
+import type { Envelope, Keyring } from '@strongroom/crypto';
+import type { Database, Storage } from '@strongroom/db';
+import type { Logger } from 'pino';
+import type { Kysely } from 'kysely';
+import type { Config } from './config';
+
+/** What every service needs, built once per process and shared by all requests. */
+export interface AppDeps {
+  readonly storage: Storage;
+  readonly db: Kysely<Database>;
+  readonly keyring: Keyring;
+  /** Seals and opens values; the API binds `org_id` into the KMS context and all ids into the AAD. */
+  readonly envelope: Envelope;
+  readonly config: Config;
+  readonly log: Logger;
+}

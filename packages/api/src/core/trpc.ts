@@ -1,0 +1,86 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { UserActor, WorkerActor } from './actor';
+import type { Context } from './context';
+import { toTRPCError } from './error-mapping';
+import { AppError } from './errors';
+
+const GENERIC_INTERNAL = 'Internal server error';
+
+function fieldErrorsOf(error: ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join('.') || '(input)';
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const cause = error.cause;
+    const zod = cause instanceof ZodError ? cause : undefined;
+    const app = cause instanceof AppError ? cause : undefined;
+    const fieldErrors = zod ? fieldErrorsOf(zod) : undefined;
+    const field = app?.field ?? (zod ? Object.keys(fieldErrors ?? {})[0] : undefined);
+    let message = error.message;
+    if (zod) message = `Invalid input: ${Object.entries(fieldErrors ?? {}).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')}`;
+    else if (error.code === 'INTERNAL_SERVER_ERROR' && !app) message = GENERIC_INTERNAL;
+    return {
+      message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        requestId: ctx?.requestId,
+        reason: app?.reason,
+        field,
+        fieldErrors,
+        details: app?.details,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Every procedure starts here: service errors become their tRPC codes with safe messages. */
+const baseProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  return result.ok ? result : { ...result, error: toTRPCError(result.error) };
+});
+
+export const publicProcedure = baseProcedure;
+
+const authedProcedure = baseProcedure.use(async ({ ctx, next }) => {
+  const actor = await ctx.actor();
+  if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid bearer token is required' });
+  return next({ ctx: { actor } });
+});
+
+/** A user token of any role in its org. */
+export const memberProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.kind !== 'user') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a user token; worker tokens may call only internal.*' });
+  }
+  return next({ ctx: { actor: ctx.actor as UserActor } });
+});
+
+/** A user token whose user is an admin of the token's org. */
+export const adminProcedure = memberProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.role !== 'admin') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs the org admin role' });
+  }
+  return next({ ctx });
+});
+
+/** A worker token; the input must name the org the token is bound to. */
+export const workerProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.kind !== 'worker') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a worker token' });
+  }
+  return next({ ctx: { actor: ctx.actor as WorkerActor } });
+});

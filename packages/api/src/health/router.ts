@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import type { AppDeps } from '../core/deps';
+import { emptyInput, id } from '../core/schemas';
+import { memberProcedure, publicProcedure } from '../core/trpc';
+
+const status = z.enum(['up', 'down']);
+
+/** Whether the database and the keyring answer; what `/readyz` and `health` report. */
+export async function readiness(deps: Pick<AppDeps, 'storage' | 'keyring'>) {
+  const probe = (p: Promise<unknown>) =>
+    p.then(
+      () => 'up' as const,
+      () => 'down' as const,
+    );
+  const [database, keyring] = await Promise.all([probe(deps.storage.ping()), probe(deps.keyring.check())]);
+  return { ok: database === 'up' && keyring === 'up', database, keyring };
+}
+
+export const health = publicProcedure
+  .input(emptyInput)
+  .output(z.strictObject({ ok: z.boolean(), database: status, keyring: status }))
+  .query(({ ctx }) => readiness(ctx.deps));
+
+export const me = memberProcedure
+  .input(emptyInput)
+  .output(
+    z.strictObject({
+      user: z.strictObject({ id, email: z.string() }),
+      org: z.strictObject({ id, name: z.string() }),
+      role: z.enum(['admin', 'member']),
+    }),
+  )
+  .query(({ ctx }) => ({
+    user: { id: ctx.actor.userId, email: ctx.actor.email },
+    org: { id: ctx.actor.orgId, name: ctx.actor.orgName },
+    role: ctx.actor.role,
+  }));

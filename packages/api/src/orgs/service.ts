@@ -1,0 +1,60 @@
+import type { Database } from '@strongroom/db';
+import type { Kysely } from 'kysely';
+import { appendAudit } from '../audit/service';
+import { systemActor } from '../core/actor';
+import { issueToken } from '../tokens/service';
+
+export interface CreatedOrg {
+  orgId: string;
+  adminUserId: string;
+  adminToken: string;
+  workerToken?: string;
+}
+
+/**
+ * Creates an org with one admin (creating the user if new) and that admin's first token; with
+ * `withWorkerToken`, a worker token too. Operator commands use it; there is no API for it.
+ */
+export async function createOrg(
+  db: Kysely<Database>,
+  input: { name: string; adminEmail: string; withWorkerToken?: boolean },
+): Promise<CreatedOrg> {
+  return db.transaction().execute(async (trx) => {
+    const org = await trx.insertInto('orgs').values({ name: input.name }).returning('id').executeTakeFirstOrThrow();
+    const user = await trx
+      .insertInto('users')
+      .values({ email: input.adminEmail })
+      .onConflict((oc) => oc.column('email').doUpdateSet({ email: input.adminEmail }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('org_members').values({ org_id: org.id, user_id: user.id, role: 'admin' }).execute();
+    const by = systemActor(org.id);
+    await appendAudit(trx, by, {
+      action: 'org.create',
+      targetType: 'org',
+      targetId: org.id,
+      metadata: { name: input.name, adminEmail: input.adminEmail },
+    });
+    const admin = await issueToken(trx, by, { orgId: org.id, kind: 'user', userId: user.id, name: 'admin' });
+    const worker = input.withWorkerToken
+      ? await issueToken(trx, by, { orgId: org.id, kind: 'worker', name: 'runtime' })
+      : undefined;
+    return {
+      orgId: org.id,
+      adminUserId: user.id,
+      adminToken: admin.token,
+      ...(worker ? { workerToken: worker.token } : {}),
+    };
+  });
+}
+
+/** On an empty database: org `default` with an admin and a worker token. Undefined otherwise. */
+export async function bootstrapIfEmpty(db: Kysely<Database>): Promise<CreatedOrg | undefined> {
+  const any = await db.selectFrom('orgs').select('id').limit(1).executeTakeFirst();
+  if (any) return undefined;
+  return createOrg(db, { name: 'default', adminEmail: 'admin@strongroom.local', withWorkerToken: true });
+}
+
+export async function createWorkerToken(db: Kysely<Database>, orgId: string, name = 'runtime') {
+  return db.transaction().execute((trx) => issueToken(trx, systemActor(orgId), { orgId, kind: 'worker', name }));
+}

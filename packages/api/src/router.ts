@@ -1,0 +1,24 @@
+import { auditRouter } from './audit/router';
+import { createCallerFactory, router } from './core/trpc';
+import { grantsRouter } from './grants/router';
+import { groupsRouter } from './groups/router';
+import { health, me } from './health/router';
+import { membersRouter } from './members/router';
+import { secretsRouter } from './secrets/router';
+import { tokensRouter } from './tokens/router';
+
+/** The whole API; `@strongroom/client` imports only its type. */
+export const appRouter = router({
+  health,
+  me,
+  secrets: secretsRouter,
+  grants: grantsRouter,
+  members: membersRouter,
+  groups: groupsRouter,
+  tokens: tokensRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import { appendAudit } from '../audit/service';
+import { systemActor } from '../core/actor';
+import type { AppDeps } from '../core/deps';
+import { sealSecretValue, secretContext } from './sealing';
+
+const BATCH = 100;
+
+/**
+ * Seals plaintext left in `secrets.legacy_value` by the pre-Strongroom platform, in place and in
+ * batches, each row with its history entry and audit row in one transaction. Runs on every start;
+ * does nothing once all are sealed. Returns how many it sealed.
+ */
+export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope'>): Promise<number> {
+  let sealedCount = 0;
+  for (;;) {
+    const done = await deps.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('secrets')
+        .select(['id', 'org_id', 'version', 'legacy_value', 'name'])
+        .where('legacy_value', 'is not', null)
+        .limit(BATCH)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      for (const row of rows) {
+        const { sealed, kekId } = await sealSecretValue(deps, secretContext(row.org_id, row.id, row.version), row.legacy_value!);
+        await trx
+          .updateTable('secrets')
+          .set({ value: sealed, kek_id: kekId, legacy_value: null, updated_at: sql<Date>`now()` })
+          .where('id', '=', row.id)
+          .execute();
+        await trx
+          .insertInto('secret_versions')
+          .values({ secret_id: row.id, version: row.version, value: sealed, kek_id: kekId })
+          .execute();
+        await appendAudit(trx, systemActor(row.org_id), {
+          action: 'secret.seal_legacy',
+          targetType: 'secret',
+          targetId: row.id,
+          metadata: { name: row.name, version: row.version },
+        });
+      }
+      sealedCount += rows.length;
+      return rows.length < BATCH;
+    });
+    if (done) return sealedCount;
+  }
+}

@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, SecretRow } from '@strongroom/db';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { z } from 'zod';
+import { appendAudit } from '../audit/service';
+import { auditActor } from '../core/actor';
+import type { Call } from '../core/call';
+import { AppError, isUniqueViolation, notFound } from '../core/errors';
+import { consumeRateLimit } from '../core/rate-limit';
+import { iso, isoOrNull } from '../core/schemas';
+import { notifySecretEvent } from './events';
+import { referrersOf } from './references';
+import type {
+  createSecretInput,
+  listSecretsInput,
+  optionsInput,
+  revealInput,
+  rollbackInput,
+  SecretMeta,
+  updateSecretInput,
+  UsedBy,
+} from './schemas';
+import { openSecretValue, sealSecretValue, secretContext } from './sealing';
+
+const REVEAL_WINDOW_MS = 60_000;
+
+function toMeta(row: SecretRow, usedBy: UsedBy[]): SecretMeta {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    namespace: row.namespace,
+    scope: row.scope,
+    description: row.description,
+    version: row.version,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    rotatedAt: isoOrNull(row.rotated_at),
+    createdBy: row.created_by,
+    usedBy,
+  };
+}
+
+async function withReferrers(db: Kysely<Database>, orgId: string, rows: SecretRow[]): Promise<SecretMeta[]> {
+  const refs = await referrersOf(db, orgId, rows.map((r) => r.id));
+  return rows.map((row) => toMeta(row, refs.get(row.id) ?? []));
+}
+
+/** The org's secret row, locked for this transaction; another org's id is simply not found. */
+async function lockSecret(trx: Transaction<Database>, orgId: string, id: string): Promise<SecretRow> {
+  const row = await trx
+    .selectFrom('secrets')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound('Secret');
+  return row;
+}
+
+function requireSealed(row: SecretRow): Uint8Array {
+  if (!row.value) {
+    throw new AppError('PRECONDITION_FAILED', 'This legacy secret is not sealed yet; restart the server to seal it', {
+      reason: 'LEGACY_UNSEALED',
+    });
+  }
+  return row.value;
+}
+
+function nameTaken(name: string, namespace: string, cause: unknown) {
+  return new AppError('CONFLICT', `A secret named "${name}" already exists in namespace "${namespace}"`, {
+    reason: 'NAME_TAKEN',
+    field: 'name',
+    cause,
+  });
+}
+
+/** Escapes LIKE wildcards so a search is literal. */
+const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+interface ListCursor {
+  namespace: string;
+  name: string;
+}
+
+function decodeCursor(cursor: string): ListCursor {
+  try {
+    const [namespace, name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof namespace === 'string' && typeof name === 'string') return { namespace, name };
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor', reason: 'INVALID_INPUT' });
+}
+
+const encodeCursor = (row: ListCursor) => Buffer.from(JSON.stringify([row.namespace, row.name])).toString('base64url');
+
+export async function listSecrets(call: Call, input: z.output<typeof listSecretsInput>) {
+  let query = call.deps.db.selectFrom('secrets').selectAll().where('org_id', '=', call.actor.orgId);
+  if (input.namespace) query = query.where('namespace', '=', input.namespace);
+  if (input.scope) query = query.where('scope', '=', input.scope);
+  if (input.search) {
+    const pattern = likePattern(input.search);
+    query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('description', 'ilike', pattern)]));
+  }
+  if (input.cursor) {
+    const after = decodeCursor(input.cursor);
+    query = query.where(sql<boolean>`(namespace, name) > (${after.namespace}, ${after.name})`);
+  }
+  const rows = await query.orderBy('namespace').orderBy('name').limit(input.limit + 1).execute();
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    items: await withReferrers(call.deps.db, call.actor.orgId, page),
+    nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+export async function getSecret(call: Call, id: string): Promise<SecretMeta> {
+  const row = await call.deps.db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', '=', call.actor.orgId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Secret');
+  const [meta] = await withReferrers(call.deps.db, call.actor.orgId, [row]);
+  return meta!;
+}
+
+export async function createSecret(call: Call, input: z.output<typeof createSecretInput>): Promise<SecretMeta> {
+  const { deps, actor } = call;
+  const id = randomUUID();
+  const { sealed, kekId } = await sealSecretValue(deps, secretContext(actor.orgId, id, 1), input.value);
+  try {
+    const row = await deps.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('secrets')
+        .values({
+          id,
+          org_id: actor.orgId,
+          name: input.name,
+          namespace: input.namespace,
+          scope: input.scope,
+          description: input.description,
+          value: sealed,
+          kek_id: kekId,
+          version: 1,
+          created_by: actor.userId,
+          updated_by: actor.userId,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('secret_versions')
+        .values({ secret_id: id, version: 1, value: sealed, kek_id: kekId, created_by: actor.userId })
+        .execute();
+      await appendAudit(trx, auditActor(actor, call.requestId), {
+        action: 'secret.create',
+        targetType: 'secret',
+        targetId: id,
+        metadata: { name: input.name, namespace: input.namespace, scope: input.scope, version: 1 },
+      });
+      return inserted;
+    });
+    return toMeta(row, []);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(input.name, input.namespace, err);
+    throw err;
+  }
+}
+
+/** Writes version `next` of a locked secret: the row, its history entry and the change notice. */
+async function writeNewVersion(call: Call, trx: Transaction<Database>, row: SecretRow, value: string) {
+  const next = row.version + 1;
+  const { sealed, kekId } = await sealSecretValue(call.deps, secretContext(row.org_id, row.id, next), value);
+  await trx
+    .insertInto('secret_versions')
+    .values({ secret_id: row.id, version: next, value: sealed, kek_id: kekId, created_by: call.actor.userId })
+    .execute();
+  await notifySecretEvent(trx, { type: 'secret.changed', orgId: row.org_id, id: row.id, version: next });
+  return { value: sealed, kek_id: kekId, version: next, rotated_at: sql<Date>`now()` };
+}
+
+export async function updateSecret(call: Call, input: z.output<typeof updateSecretInput>): Promise<SecretMeta> {
+  const { deps, actor } = call;
+  const row = await deps.db.transaction().execute(async (trx) => {
+      const current = await lockSecret(trx, actor.orgId, input.id);
+      if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+        throw new AppError(
+          'CONFLICT',
+          `The secret is at version ${current.version}, not ${input.expectedVersion}; reload and retry`,
+          { reason: 'VERSION_CONFLICT', field: 'expectedVersion', details: { currentVersion: current.version } },
+        );
+      }
+      const valueChange = input.value === undefined ? {} : await writeNewVersion(call, trx, current, input.value);
+      const updated = await trx
+        .updateTable('secrets')
+        .set({
+          ...valueChange,
+          ...(input.name === undefined ? {} : { name: input.name }),
+          ...(input.description === undefined ? {} : { description: input.description }),
+          updated_by: actor.userId,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+        .catch((err: unknown) => {
+          throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
+        });
+      const changed = (['name', 'description', 'value'] as const).filter((k) => input[k] !== undefined);
+      await appendAudit(trx, auditActor(actor, call.requestId), {
+        action: input.value === undefined ? 'secret.update' : 'secret.rotate',
+        targetType: 'secret',
+        targetId: current.id,
+        metadata: { changed, version: updated.version, name: updated.name },
+      });
+      return updated;
+  });
+  return (await withReferrers(deps.db, actor.orgId, [row]))[0]!;
+}
+
+export async function deleteSecret(call: Call, id: string): Promise<{ id: string }> {
+  const { deps, actor } = call;
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await lockSecret(trx, actor.orgId, id);
+    const refs = (await referrersOf(trx, actor.orgId, [id])).get(id) ?? [];
+    if (refs.length > 0) {
+      const names = refs.map((r) => `${r.type === 'provider' ? 'provider' : 'MCP server'} "${r.name}"`).join(', ');
+      throw new AppError('CONFLICT', `The secret is in use by ${names}; point them elsewhere first`, {
+        reason: 'SECRET_IN_USE',
+        details: { usedBy: refs },
+      });
+    }
+    await trx.deleteFrom('secrets').where('id', '=', id).execute();
+    await notifySecretEvent(trx, { type: 'secret.deleted', orgId: actor.orgId, id, version: row.version });
+    await appendAudit(trx, auditActor(actor, call.requestId), {
+      action: 'secret.delete',
+      targetType: 'secret',
+      targetId: id,
+      metadata: { name: row.name, namespace: row.namespace, version: row.version },
+    });
+    return { id };
+  });
+}
+
+export async function revealSecret(call: Call, input: z.output<typeof revealInput>) {
+  const { deps, actor } = call;
+  await consumeRateLimit(deps.db, `reveal:${actor.tokenId}`, deps.config.revealRateLimit, REVEAL_WINDOW_MS);
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('secrets')
+      .selectAll()
+      .where('id', '=', input.id)
+      .where('org_id', '=', actor.orgId)
+      .executeTakeFirst();
+    if (!row) throw notFound('Secret');
+    const value = await openSecretValue(deps, secretContext(row.org_id, row.id, row.version), requireSealed(row));
+    await appendAudit(trx, auditActor(actor, call.requestId), {
+      action: 'secret.reveal',
+      targetType: 'secret',
+      targetId: row.id,
+      metadata: { version: row.version, reason: input.reason ?? null },
+    });
+    return { id: row.id, version: row.version, value };
+  });
+}
+
+export async function listVersions(call: Call, id: string) {
+  const { db } = call.deps;
+  const owned = await db.selectFrom('secrets').select('id').where('id', '=', id).where('org_id', '=', call.actor.orgId).executeTakeFirst();
+  if (!owned) throw notFound('Secret');
+  const rows = await db
+    .selectFrom('secret_versions')
+    .select(['version', 'created_at', 'created_by'])
+    .where('secret_id', '=', id)
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map((r) => ({ version: r.version, createdAt: iso(r.created_at), createdBy: r.created_by }));
+}
+
+export async function rollbackSecret(call: Call, input: z.output<typeof rollbackInput>): Promise<SecretMeta> {
+  const { deps, actor } = call;
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const current = await lockSecret(trx, actor.orgId, input.id);
+    if (input.toVersion >= current.version) {
+      throw new AppError('BAD_REQUEST', `toVersion must be an earlier version than the current ${current.version}`, {
+        field: 'toVersion',
+        reason: 'INVALID_INPUT',
+      });
+    }
+    const old = await trx
+      .selectFrom('secret_versions')
+      .select('value')
+      .where('secret_id', '=', current.id)
+      .where('version', '=', input.toVersion)
+      .executeTakeFirst();
+    if (!old) throw new AppError('NOT_FOUND', `Version ${input.toVersion} of this secret not found`, { field: 'toVersion' });
+    const value = await openSecretValue(deps, secretContext(current.org_id, current.id, input.toVersion), old.value);
+    const change = await writeNewVersion(call, trx, current, value);
+    const updated = await trx
+      .updateTable('secrets')
+      .set({ ...change, updated_by: actor.userId, updated_at: sql<Date>`now()` })
+      .where('id', '=', current.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendAudit(trx, auditActor(actor, call.requestId), {
+      action: 'secret.rollback',
+      targetType: 'secret',
+      targetId: current.id,
+      metadata: { fromVersion: current.version, toVersion: input.toVersion, version: updated.version },
+    });
+    return updated;
+  });
+  return (await withReferrers(deps.db, actor.orgId, [row]))[0]!;
+}
+
+/** Names only, for pickers that members use. */
+export async function secretOptions(call: Call, input: z.output<typeof optionsInput>) {
+  let query = call.deps.db
+    .selectFrom('secrets')
+    .select(['id', 'name', 'namespace', 'scope'])
+    .where('org_id', '=', call.actor.orgId);
+  if (input.scope) query = query.where('scope', '=', input.scope);
+  return query.orderBy('namespace').orderBy('name').limit(1000).execute();
+}

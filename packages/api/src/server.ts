@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify from 'fastify';
+import { bearerToken, createContextInner } from './core/context';
+import type { AppDeps } from './core/deps';
+import { readiness } from './health/router';
+import { type AppRouter, appRouter } from './router';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** tRPC batches above this size are refused with 400. */
+export const MAX_BATCH_SIZE = 50;
+
+/**
+ * The HTTP server: tRPC at /trpc, /healthz, /readyz, security headers and request ids.
+ * @example const app = await buildServer(deps); await app.listen({ port: 8080, host: '127.0.0.1' });
+ */
+export async function buildServer(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    // An incoming x-request-id is kept only if it is short and plain, so it cannot forge log lines.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 5000 },
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await app.register(helmet, { global: true });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      maxBatchSize: MAX_BATCH_SIZE,
+      createContext: ({ req }) =>
+        createContextInner({ deps, token: bearerToken(req.headers.authorization), requestId: req.id }),
+      onError({ error, path, ctx }) {
+        const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'info';
+        deps.log[level]({ path, code: error.code, reqId: ctx?.requestId, err: error.cause ?? error }, 'procedure failed');
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const state = await readiness(deps);
+    return reply.code(state.ok ? 200 : 503).send(state);
+  });
+  return app;
+}
