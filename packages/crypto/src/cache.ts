@@ -1,0 +1,119 @@
+import { invalidConfig } from './errors';
+
+export interface CacheOptions {
+  /** Required: how long a plaintext data key may be reused. Nothing is cached forever. */
+  maxAgeMs: number;
+  /** Seals or opens per cached key before it is dropped (default 10 000). */
+  maxUses?: number;
+  /** Keys held at once per direction, least recently used dropped first (default 1 000). */
+  maxEntries?: number;
+}
+
+interface Entry<T> {
+  value: T;
+  plaintext: Uint8Array;
+  createdAt: number;
+  uses: number;
+}
+
+/**
+ * A bounded map of plaintext data keys. Entries expire by age and by use count; whatever leaves
+ * the cache has its plaintext zero-filled. Concurrent misses for one key share one fetch.
+ */
+export class DataKeyCache<T> {
+  readonly #maxAgeMs: number;
+  readonly #maxUses: number;
+  readonly #maxEntries: number;
+  readonly #entries = new Map<string, Entry<T>>();
+  readonly #pending = new Map<string, { promise: Promise<{ value: T; plaintext: Uint8Array }>; waiters: number }>();
+
+  constructor(options: CacheOptions) {
+    if (typeof options?.maxAgeMs !== 'number' || !(options.maxAgeMs > 0)) {
+      throw invalidConfig('Expected `cache.maxAgeMs` to be a positive number: a cache needs a max age');
+    }
+    this.#maxAgeMs = options.maxAgeMs;
+    this.#maxUses = positiveInt(options.maxUses ?? 10_000, 'cache.maxUses');
+    this.#maxEntries = positiveInt(options.maxEntries ?? 1_000, 'cache.maxEntries');
+  }
+
+  /**
+   * The cached value for `key`, counting one use, or what `fetch` produces (then cached). `hit`
+   * tells which. The plaintext returned is the caller's own copy: wipe it after use.
+   */
+  async use(
+    key: string,
+    fetch: () => Promise<{ value: T; plaintext: Uint8Array }>,
+  ): Promise<{ value: T; plaintext: Uint8Array; hit: boolean }> {
+    const cached = this.#take(key);
+    if (cached) return { value: cached.value, plaintext: copy(cached.plaintext), hit: true };
+    let flight = this.#pending.get(key);
+    const leader = !flight;
+    if (!flight) {
+      const started = { promise: fetch(), waiters: 0 };
+      started.promise.then(
+        (fetched) => {
+          this.#pending.delete(key);
+          const entry = { value: fetched.value, plaintext: copy(fetched.plaintext), createdAt: Date.now(), uses: 0 };
+          entry.uses = started.waiters;
+          this.#insert(key, entry);
+          // Every waiter resumes in this microtask checkpoint and copies the key; then wipe it.
+          setImmediate(() => fetched.plaintext.fill(0));
+        },
+        () => this.#pending.delete(key),
+      );
+      this.#pending.set(key, started);
+      flight = started;
+    }
+    flight.waiters++;
+    const fetched = await flight.promise;
+    return { value: fetched.value, plaintext: copy(fetched.plaintext), hit: !leader };
+  }
+
+  /** Seeds an entry (e.g. the decrypt side of a key just generated for sealing). */
+  put(key: string, value: T, plaintext: Uint8Array): void {
+    if (!this.#entries.has(key)) this.#insert(key, { value, plaintext, createdAt: Date.now(), uses: 0 });
+    else plaintext.fill(0);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  clear(): void {
+    for (const key of [...this.#entries.keys()]) this.#evict(key);
+  }
+
+  #take(key: string): Entry<T> | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (Date.now() - entry.createdAt >= this.#maxAgeMs || entry.uses >= this.#maxUses) {
+      this.#evict(key);
+      return undefined;
+    }
+    entry.uses++;
+    // Least recently used first: move to the end.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  #insert(key: string, entry: Entry<T>): void {
+    this.#evict(key);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#maxEntries) this.#evict(this.#entries.keys().next().value!);
+  }
+
+  #evict(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    entry.plaintext.fill(0);
+  }
+}
+
+const copy = (bytes: Uint8Array) => new Uint8Array(bytes);
+
+function positiveInt(n: number, label: string): number {
+  if (!Number.isInteger(n) || n < 1) throw invalidConfig(`Expected \`${label}\` to be a positive integer`);
+  return n;
+}

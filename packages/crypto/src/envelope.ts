@@ -1,0 +1,146 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { type CacheOptions, DataKeyCache } from './cache';
+import { assertContext, canonicalContext, type EncryptionContext, pickContext } from './context';
+import { decryptionFailed, invalidConfig, invalidInput } from './errors';
+import { IV_BYTES, parse, serialize, valueAad } from './format';
+import type { Keyring } from './keyring';
+
+export interface EnvelopeOptions {
+  keyring: Keyring;
+  /** Data-key cache limits, or `false` for a keyring call per seal and per open. */
+  cache?: CacheOptions | false;
+  /** Context keys sent to the keyring as KMS EncryptionContext (default: all of them). */
+  kmsContextKeys?: readonly string[];
+}
+
+export interface EnvelopeStats {
+  /** Calls made to the keyring (KMS requests for a KMS keyring). */
+  kmsCalls: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+export interface Envelope {
+  seal(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array>;
+  open(sealed: Uint8Array, context: EncryptionContext): Promise<Uint8Array>;
+  /** The same value under another KEK: only the wrapped data key changes. */
+  rewrap(sealed: Uint8Array, context: EncryptionContext, toKeyId?: string): Promise<Uint8Array>;
+  /** The KEK id recorded in a sealed value. */
+  keyIdOf(sealed: Uint8Array): string;
+  stats(): EnvelopeStats;
+}
+
+interface EncryptKey {
+  keyId: string;
+  wrapped: Uint8Array;
+}
+
+const MAX_PLAINTEXT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Envelope encryption: AES-256-GCM under a data key that the keyring wraps. The whole context is
+ * authenticated as GCM additional data; only `kmsContextKeys` reach the keyring and partition the
+ * cache, so one data key may seal many values that share them (e.g. one org).
+ * @example
+ * const envelope = createEnvelope({ keyring, cache: { maxAgeMs: 300_000 }, kmsContextKeys: ['org_id'] });
+ * const sealed = await envelope.seal(bytes, { org_id, secret_id, version: '1' });
+ */
+export function createEnvelope(options: EnvelopeOptions): Envelope {
+  const { keyring } = options ?? {};
+  if (!keyring || typeof keyring.generateDataKey !== 'function') throw invalidConfig('Expected `keyring` to be a Keyring');
+  const kmsKeys = options.kmsContextKeys;
+  if (kmsKeys && !kmsKeys.every((k) => typeof k === 'string' && k !== '')) {
+    throw invalidConfig('Expected `kmsContextKeys` to be non-empty strings');
+  }
+  const encryptCache = options.cache ? new DataKeyCache<EncryptKey>(options.cache) : undefined;
+  const decryptCache = options.cache ? new DataKeyCache<null>(options.cache) : undefined;
+  const counters: EnvelopeStats = { kmsCalls: 0, cacheHits: 0, cacheMisses: 0 };
+
+  const count = (hit: boolean) => {
+    if (hit) counters.cacheHits++;
+    else counters.cacheMisses++;
+  };
+  const keyringCall = <T>(call: () => Promise<T>) => {
+    counters.kmsCalls++;
+    return call();
+  };
+  const decryptKeyOf = (keyId: string, wrapped: Uint8Array, kmsContext: Buffer) =>
+    createHash('sha256').update(keyId).update('\0').update(wrapped).update(kmsContext).digest('base64');
+
+  async function encryptKey(kmsContext: EncryptionContext, kmsCanonical: Buffer) {
+    const fetch = async () => {
+      const key = await keyringCall(() => keyring.generateDataKey(kmsContext));
+      decryptCache?.put(decryptKeyOf(key.keyId, key.wrapped, kmsCanonical), null, new Uint8Array(key.plaintext));
+      return { value: { keyId: key.keyId, wrapped: key.wrapped }, plaintext: key.plaintext };
+    };
+    if (!encryptCache) return fetch();
+    const got = await encryptCache.use(`${keyring.primaryKeyId}\0${kmsCanonical.toString('base64')}`, fetch);
+    count(got.hit);
+    return got;
+  }
+
+  async function decryptKey(keyId: string, wrapped: Uint8Array, kmsContext: EncryptionContext, kmsCanonical: Buffer) {
+    const fetch = async () => ({ value: null, plaintext: await keyringCall(() => keyring.unwrap(keyId, wrapped, kmsContext)) });
+    if (!decryptCache) return (await fetch()).plaintext;
+    const got = await decryptCache.use(decryptKeyOf(keyId, wrapped, kmsCanonical), fetch);
+    count(got.hit);
+    return got.plaintext;
+  }
+
+  function checkArgs(bytes: unknown, label: string, context: unknown): asserts bytes is Uint8Array {
+    if (!(bytes instanceof Uint8Array)) throw invalidInput(`Expected \`${label}\` to be a Uint8Array`);
+    assertContext(context);
+  }
+
+  return Object.freeze({
+    async seal(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
+      checkArgs(plaintext, 'plaintext', context);
+      if (plaintext.length > MAX_PLAINTEXT_BYTES) throw invalidInput('Expected `plaintext` to be at most 64 MiB');
+      const kmsContext = pickContext(context, kmsKeys);
+      const { value: key, plaintext: dataKey } = await encryptKey(kmsContext, canonicalContext(kmsContext));
+      try {
+        const iv = randomBytes(IV_BYTES);
+        const cipher = createCipheriv('aes-256-gcm', dataKey, iv).setAAD(valueAad(canonicalContext(context)));
+        const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+        return serialize({ keyId: key.keyId, wrappedKey: key.wrapped, iv, ciphertext, tag: cipher.getAuthTag() });
+      } finally {
+        dataKey.fill(0);
+      }
+    },
+
+    async open(sealed: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
+      checkArgs(sealed, 'sealed', context);
+      const parts = parse(sealed);
+      const kmsContext = pickContext(context, kmsKeys);
+      const dataKey = await decryptKey(parts.keyId, parts.wrappedKey, kmsContext, canonicalContext(kmsContext));
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', dataKey, parts.iv).setAAD(valueAad(canonicalContext(context)));
+        decipher.setAuthTag(parts.tag);
+        return new Uint8Array(Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]));
+      } catch (err) {
+        throw decryptionFailed(err);
+      } finally {
+        dataKey.fill(0);
+      }
+    },
+
+    async rewrap(sealed: Uint8Array, context: EncryptionContext, toKeyId = keyring.primaryKeyId): Promise<Uint8Array> {
+      checkArgs(sealed, 'sealed', context);
+      const parts = parse(sealed);
+      if (parts.keyId === toKeyId) return sealed;
+      const kmsContext = pickContext(context, kmsKeys);
+      const moved = await keyringCall(() => keyring.rewrap(parts.keyId, parts.wrappedKey, kmsContext, toKeyId));
+      const rewrapped = serialize({ ...parts, keyId: moved.keyId, wrappedKey: moved.wrapped });
+      // Prove the new wrapping opens the value before anyone stores it.
+      await this.open(rewrapped, context).then((p) => p.fill(0));
+      return rewrapped;
+    },
+
+    keyIdOf(sealed: Uint8Array): string {
+      return parse(sealed).keyId;
+    },
+
+    stats: () => ({ ...counters }),
+  });
+}
+

@@ -1,0 +1,97 @@
+import { invalidInput } from './errors';
+
+/**
+ * The sealed envelope, format version 1 (all integers big-endian):
+ *
+ * | offset      | bytes | field                                      |
+ * | ----------- | ----- | ------------------------------------------ |
+ * | 0           | 1     | format version, 0x01                       |
+ * | 1           | 1     | algorithm id, 0x01 = AES-256-GCM           |
+ * | 2           | 1     | KEK id length n (1..255)                   |
+ * | 3           | n     | KEK id, UTF-8                              |
+ * | 3+n         | 2     | wrapped data key length m (1..65535)       |
+ * | 5+n         | m     | wrapped data key                           |
+ * | 5+n+m       | 12    | IV                                         |
+ * | 17+n+m      | c     | ciphertext (c may be 0)                    |
+ * | 17+n+m+c    | 16    | GCM tag                                    |
+ */
+export const FORMAT_VERSION = 1;
+export const ALG_AES_256_GCM = 1;
+export const IV_BYTES = 12;
+export const TAG_BYTES = 16;
+export const KEY_BYTES = 32;
+
+export interface EnvelopeParts {
+  version: number;
+  algorithm: number;
+  keyId: string;
+  wrappedKey: Uint8Array;
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  tag: Uint8Array;
+}
+
+/** Smallest possible envelope: 1-byte KEK id, 1-byte wrapped key, empty ciphertext. */
+const MIN_BYTES = 3 + 1 + 2 + 1 + IV_BYTES + TAG_BYTES;
+
+export function serialize(parts: Omit<EnvelopeParts, 'version' | 'algorithm'>): Uint8Array {
+  const keyId = Buffer.from(parts.keyId, 'utf8');
+  if (keyId.length < 1 || keyId.length > 255) throw invalidInput('Expected a KEK id of 1 to 255 bytes');
+  if (parts.wrappedKey.length < 1 || parts.wrappedKey.length > 0xffff) {
+    throw invalidInput('Expected a wrapped data key of 1 to 65535 bytes');
+  }
+  const head = Buffer.alloc(3 + keyId.length + 2);
+  head[0] = FORMAT_VERSION;
+  head[1] = ALG_AES_256_GCM;
+  head[2] = keyId.length;
+  keyId.copy(head, 3);
+  head.writeUInt16BE(parts.wrappedKey.length, 3 + keyId.length);
+  return Buffer.concat([head, parts.wrappedKey, parts.iv, parts.ciphertext, parts.tag]);
+}
+
+/**
+ * Splits an envelope into its fields. Framing errors are INVALID_INPUT; whether the bytes are
+ * authentic is decided later by the keyring and GCM.
+ */
+export function parse(sealed: Uint8Array): EnvelopeParts {
+  if (!(sealed instanceof Uint8Array)) throw invalidInput('Expected `sealed` to be a Uint8Array');
+  if (sealed.length < MIN_BYTES) throw invalidInput('Sealed value is too short to be an envelope');
+  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
+  const version = buf[0]!;
+  const algorithm = buf[1]!;
+  if (version !== FORMAT_VERSION) throw invalidInput(`Unsupported envelope format version ${version}`);
+  if (algorithm !== ALG_AES_256_GCM) throw invalidInput(`Unsupported envelope algorithm ${algorithm}`);
+  const keyIdLength = buf[2]!;
+  if (keyIdLength === 0) throw invalidInput('Envelope has an empty KEK id');
+  let offset = 3;
+  const keyId = buf.toString('utf8', offset, offset + keyIdLength);
+  offset += keyIdLength;
+  if (offset + 2 > buf.length) throw invalidInput('Envelope is truncated');
+  const wrappedLength = buf.readUInt16BE(offset);
+  offset += 2;
+  if (wrappedLength === 0 || offset + wrappedLength + IV_BYTES + TAG_BYTES > buf.length) {
+    throw invalidInput('Envelope is truncated');
+  }
+  const wrappedKey = buf.subarray(offset, offset + wrappedLength);
+  offset += wrappedLength;
+  const iv = buf.subarray(offset, offset + IV_BYTES);
+  offset += IV_BYTES;
+  return {
+    version,
+    algorithm,
+    keyId,
+    wrappedKey,
+    iv,
+    ciphertext: buf.subarray(offset, buf.length - TAG_BYTES),
+    tag: buf.subarray(buf.length - TAG_BYTES),
+  };
+}
+
+/**
+ * Additional data for the value's GCM: a domain label, the format version and algorithm, and the
+ * canonical context. The KEK id and wrapped key are not in it so that rewrap can replace them;
+ * they are authenticated by the keyring instead (GCM with its own AAD locally, KMS's integrity).
+ */
+export function valueAad(canonicalContext: Buffer): Buffer {
+  return Buffer.concat([Buffer.from('strongroom/envelope/v1\0', 'utf8'), Buffer.from([FORMAT_VERSION, ALG_AES_256_GCM]), canonicalContext]);
+}
