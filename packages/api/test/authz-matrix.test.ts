@@ -1,0 +1,137 @@
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../src/router';
+import { createTestApp, type TestApp } from '../src/testing/harness';
+
+/**
+ * Every procedure of the router × every kind of caller. The table below is the contract: a
+ * procedure added to the router without a row here fails the first test.
+ */
+type Role = 'public' | 'member' | 'admin' | 'worker';
+
+interface Fixtures {
+  secretId: string;
+  groupId: string;
+  tokenId: string;
+  victimUserId: string;
+  orgId: string;
+}
+
+interface Row {
+  role: Role;
+  /** Input built from org A's fixtures. */
+  input?: (f: Fixtures) => unknown;
+  /** True when the input names org A's rows, so org B's admin must get NOT_FOUND. */
+  foreignIsNotFound?: boolean;
+}
+
+const ROWS: Record<string, Row> = {
+  health: { role: 'public' },
+  me: { role: 'member' },
+  'secrets.list': { role: 'admin', input: () => ({}) },
+  'secrets.get': { role: 'admin', input: (f) => ({ id: f.secretId }), foreignIsNotFound: true },
+  'secrets.create': { role: 'admin', input: () => ({ name: `m-${crypto.randomUUID()}`, value: 'v', scope: 'org' }) },
+  'secrets.update': { role: 'admin', input: (f) => ({ id: f.secretId, description: 'x' }), foreignIsNotFound: true },
+  'secrets.delete': { role: 'admin', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
+  'secrets.reveal': { role: 'admin', input: (f) => ({ id: f.secretId }), foreignIsNotFound: true },
+  'secrets.versions': { role: 'admin', input: (f) => ({ id: f.secretId }), foreignIsNotFound: true },
+  'secrets.rollback': { role: 'admin', input: (f) => ({ id: f.secretId, toVersion: 1 }), foreignIsNotFound: true },
+  'secrets.options': { role: 'member', input: () => ({}) },
+  'grants.list': { role: 'admin', input: (f) => ({ secretId: f.secretId }), foreignIsNotFound: true },
+  'grants.add': {
+    role: 'admin',
+    input: (f) => ({ secretId: f.secretId, granteeType: 'group', granteeId: f.groupId }),
+    foreignIsNotFound: true,
+  },
+  'grants.remove': {
+    role: 'admin',
+    input: (f) => ({ secretId: f.secretId, granteeType: 'group', granteeId: f.groupId }),
+    foreignIsNotFound: true,
+  },
+  'members.list': { role: 'admin' },
+  'members.add': { role: 'admin', input: () => ({ email: `${crypto.randomUUID()}@matrix.test`, role: 'member' }) },
+  'members.remove': { role: 'admin', input: (f) => ({ userId: f.victimUserId }), foreignIsNotFound: true },
+  'members.setRole': { role: 'admin', input: (f) => ({ userId: f.victimUserId, role: 'admin' }), foreignIsNotFound: true },
+  'groups.list': { role: 'member' },
+  'groups.create': { role: 'admin', input: () => ({ name: 'matrix group' }) },
+  'tokens.list': { role: 'admin' },
+  'tokens.create': { role: 'admin', input: () => ({ name: 'matrix', kind: 'worker' }) },
+  'tokens.revoke': { role: 'admin', input: (f) => ({ id: f.tokenId }), foreignIsNotFound: true },
+  'audit.list': { role: 'admin', input: () => ({}) },
+  'audit.verify': { role: 'admin' },
+};
+
+type CallerName = 'anonymous' | 'worker' | 'member' | 'foreignAdmin' | 'admin';
+const CALLERS: CallerName[] = ['anonymous', 'worker', 'member', 'foreignAdmin', 'admin'];
+
+/** What each caller must get for a procedure of each role ('allowed' = past the role check). */
+const EXPECTED: Record<Role, Record<CallerName, 'allowed' | TRPCError['code']>> = {
+  public: { anonymous: 'allowed', worker: 'allowed', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
+  member: { anonymous: 'UNAUTHORIZED', worker: 'FORBIDDEN', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
+  admin: { anonymous: 'UNAUTHORIZED', worker: 'FORBIDDEN', member: 'FORBIDDEN', foreignAdmin: 'allowed', admin: 'allowed' },
+  worker: { anonymous: 'UNAUTHORIZED', worker: 'allowed', member: 'FORBIDDEN', foreignAdmin: 'FORBIDDEN', admin: 'FORBIDDEN' },
+};
+
+let app: TestApp;
+let fixtures: Fixtures;
+const procedures = Object.keys(appRouter._def.procedures).sort();
+
+beforeAll(async () => {
+  app = await createTestApp();
+  const admin = app.caller(app.orgA.adminToken);
+  const secret = await admin.secrets.create({ name: 'matrix', value: 'matrix-value', scope: 'org' });
+  await admin.secrets.update({ id: secret.id, value: 'matrix-value-2' });
+  const group = await admin.groups.create({ name: 'matrix' });
+  const token = await admin.tokens.create({ name: 'to-revoke', kind: 'worker' });
+  const victim = await admin.members.add({ email: 'victim@acme.test', role: 'member' });
+  fixtures = { secretId: secret.id, groupId: group.id, tokenId: token.id, victimUserId: victim.userId, orgId: app.orgA.orgId };
+});
+afterAll(() => app.close());
+
+function tokenOf(name: CallerName): string | undefined {
+  return {
+    anonymous: undefined,
+    worker: app.orgA.workerToken,
+    member: app.orgA.memberToken,
+    foreignAdmin: app.orgB.adminToken,
+    admin: app.orgA.adminToken,
+  }[name];
+}
+
+async function invoke(path: string, caller: CallerName): Promise<'allowed' | TRPCError['code']> {
+  const row = ROWS[path]!;
+  const target = path.split('.').reduce<any>((node, key) => node[key], app.caller(tokenOf(caller)));
+  try {
+    await target(row.input?.(fixtures));
+    return 'allowed';
+  } catch (err) {
+    if (!(err instanceof TRPCError)) throw err;
+    if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return err.code;
+    if (caller === 'foreignAdmin' && err.code === 'NOT_FOUND') return 'NOT_FOUND';
+    return 'allowed';
+  }
+}
+
+describe('authorization matrix', () => {
+  it('has a row for every procedure of the router, and none for a procedure that is gone', () => {
+    expect(procedures.filter((p) => !(p in ROWS))).toEqual([]);
+    expect(Object.keys(ROWS).filter((p) => !procedures.includes(p))).toEqual([]);
+  });
+
+  it.each(procedures)('%s: each caller gets exactly its role’s answer', async (path) => {
+    const row = ROWS[path]!;
+    for (const caller of CALLERS) {
+      let expected = EXPECTED[row.role][caller];
+      if (caller === 'foreignAdmin' && expected === 'allowed' && row.foreignIsNotFound) expected = 'NOT_FOUND';
+      expect({ caller, outcome: await invoke(path, caller) }).toEqual({ caller, outcome: expected });
+    }
+  });
+
+  it('names the missing role in FORBIDDEN messages', async () => {
+    const err = await app
+      .caller(app.orgA.memberToken)
+      .secrets.list({})
+      .catch((e: unknown) => e);
+    expect((err as TRPCError).message).toMatch(/admin/);
+  });
+});

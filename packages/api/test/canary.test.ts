@@ -1,0 +1,90 @@
+import { createStrongroomClient, isStrongroomError } from '@strongroom/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dumpAllTables, findCanary, makeCanary } from '../src/testing/canary';
+import { createTestApp, startTestServer, type TestApp } from '../src/testing/harness';
+
+/**
+ * A full secret lifecycle over HTTP with canary values: the values may come back from `reveal`
+ * and nowhere else — not in any other response, error, audit row, table column or log line.
+ */
+let app: TestApp;
+let server: Awaited<ReturnType<typeof startTestServer>>;
+const first = makeCanary('first');
+const second = makeCanary('second');
+const seen: unknown[] = [];
+const errors: unknown[] = [];
+
+async function expectFailure(call: Promise<unknown>) {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isStrongroomError(err)).toBe(true);
+  errors.push(err);
+}
+
+beforeAll(async () => {
+  app = await createTestApp();
+  server = await startTestServer(app);
+  const sr = createStrongroomClient({ url: server.url, token: app.orgA.adminToken });
+  const keep = <T>(v: T) => (seen.push(v), v);
+
+  const created = keep(await sr.secrets.create.mutate({ name: 'canary', value: first, scope: 'org', description: 'd' }));
+  keep(await sr.secrets.get.query({ id: created.id }));
+  keep(await sr.secrets.list.query({}));
+  keep(await sr.secrets.update.mutate({ id: created.id, value: second }));
+  keep(await sr.secrets.update.mutate({ id: created.id, name: 'canary-renamed' }));
+  expect((await sr.secrets.reveal.mutate({ id: created.id, reason: 'canary test' })).value).toBe(second);
+  keep(await sr.secrets.versions.query({ id: created.id }));
+  keep(await sr.secrets.rollback.mutate({ id: created.id, toVersion: 1 }));
+  expect((await sr.secrets.reveal.mutate({ id: created.id })).value).toBe(first);
+  const group = keep(await sr.groups.create.mutate({ name: 'chat' }));
+  keep(await sr.grants.add.mutate({ secretId: created.id, granteeType: 'group', granteeId: group.id }));
+  keep(await sr.grants.list.query({ secretId: created.id }));
+  keep(await sr.audit.list.query({}));
+  keep(await app.caller(app.orgA.memberToken).secrets.options({}));
+
+  // Failures that carry the canary in their input.
+  await expectFailure(sr.secrets.create.mutate({ name: 'canary-renamed', value: first, scope: 'org' }));
+  await expectFailure(sr.secrets.create.mutate({ name: 'bad name!', value: first, scope: 'org' }));
+  await expectFailure(sr.secrets.create.mutate({ name: 'x', value: first.repeat(5000), scope: 'org' }));
+  await expectFailure(sr.secrets.create.mutate({ name: 'x', value: first, scope: 'bogus' as 'org' }));
+  await expectFailure(sr.secrets.update.mutate({ id: created.id, value: second, expectedVersion: 1 }));
+  await expectFailure(sr.secrets.update.mutate({ id: crypto.randomUUID(), value: second }));
+  await expectFailure(
+    createStrongroomClient({ url: server.url, token: app.orgA.memberToken }).secrets.create.mutate({
+      name: 'y',
+      value: first,
+      scope: 'org',
+    }),
+  );
+  const doomed = keep(await sr.secrets.create.mutate({ name: 'doomed', value: first, scope: 'agent' }));
+  keep(await sr.secrets.delete.mutate({ id: doomed.id }));
+});
+afterAll(async () => {
+  await server.close();
+  await app.close();
+});
+
+describe('canary values', () => {
+  for (const [label, canary] of [
+    ['first', first],
+    ['second', second],
+  ] as const) {
+    it(`${label}: in no response but reveal`, () => {
+      expect(findCanary(JSON.stringify(seen), canary)).toEqual([]);
+    });
+    it(`${label}: in no error message or error data`, () => {
+      const text = errors.map((e) => JSON.stringify({ message: (e as Error).message, data: (e as { data?: unknown }).data })).join();
+      expect(errors).toHaveLength(7);
+      expect(findCanary(text, canary)).toEqual([]);
+    });
+    it(`${label}: in no column of any table (audit log included)`, async () => {
+      expect(findCanary(await dumpAllTables(app.storage), canary)).toEqual([]);
+    });
+    it(`${label}: in no log line`, () => {
+      expect(app.logs.length).toBeGreaterThan(10);
+      expect(findCanary(app.logs.join('\n'), canary)).toEqual([]);
+    });
+  }
+});
