@@ -1,1 +1,2 @@
-export {};
+export * from './kms-wire-server';
+export * from './localstack';
