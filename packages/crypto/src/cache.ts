@@ -25,6 +25,7 @@ export class DataKeyCache<T> {
   readonly #maxUses: number;
   readonly #maxEntries: number;
   readonly #entries = new Map<string, Entry<T>>();
+  #last: string | undefined;
   readonly #pending = new Map<string, { promise: Promise<{ value: T; plaintext: Uint8Array }>; waiters: number }>();
 
   constructor(options: CacheOptions) {
@@ -40,6 +41,14 @@ export class DataKeyCache<T> {
    * The cached value for `key`, counting one use, or what `fetch` produces (then cached). `hit`
    * tells which. The plaintext returned is the caller's own copy: wipe it after use.
    */
+  /**
+   * A cached entry for `key`, counting one use, synchronously; undefined on a miss. The plaintext
+   * is the cache's own: use it before the next await and neither keep nor wipe it.
+   */
+  hit(key: string): { value: T; plaintext: Uint8Array } | undefined {
+    return this.#take(key);
+  }
+
   async use(
     key: string,
     fetch: () => Promise<{ value: T; plaintext: Uint8Array }>,
@@ -91,15 +100,19 @@ export class DataKeyCache<T> {
       return undefined;
     }
     entry.uses++;
-    // Least recently used first: move to the end.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    // Least recently used first: move to the end (unless it is there already).
+    if (this.#last !== key) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      this.#last = key;
+    }
     return entry;
   }
 
   #insert(key: string, entry: Entry<T>): void {
     this.#evict(key);
     this.#entries.set(key, entry);
+    this.#last = key;
     while (this.#entries.size > this.#maxEntries) this.#evict(this.#entries.keys().next().value!);
   }
 

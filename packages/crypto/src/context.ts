@@ -3,34 +3,51 @@ import { invalidInput } from './errors';
 /** An encryption context: string pairs that are authenticated, not secret. */
 export type EncryptionContext = Readonly<Record<string, string>>;
 
-/** Checks a context's shape; every key a non-empty string, every value a string. */
-export function assertContext(context: unknown, label = 'context'): asserts context is EncryptionContext {
-  if (typeof context !== 'object' || context === null || Array.isArray(context)) {
-    throw invalidInput(`Expected \`${label}\` to be an object of string values`);
-  }
-  for (const [key, value] of Object.entries(context)) {
-    if (key === '' || typeof value !== 'string') {
-      throw invalidInput(`Expected \`${label}\` to map non-empty keys to strings`);
-    }
-  }
-}
-
 /**
  * Canonical bytes of a context: keys sorted by code unit, then count (u16), and for each pair
  * key length (u16), key, value length (u32), value, all UTF-8. Length prefixes make it
- * unambiguous: `{ a: 'b,c' }` and `{ a: 'b', c: '' }` encode differently.
+ * unambiguous: `{ a: 'b,c' }` and `{ a: 'b', c: '' }` encode differently. `prefix` is written
+ * first, in the same buffer (the hot path builds its AAD this way, with one allocation).
  */
-export function canonicalContext(context: EncryptionContext): Buffer {
+export function canonicalContext(context: EncryptionContext, prefix = ''): Buffer {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) {
+    throw invalidInput('Expected `context` to be an object of string values');
+  }
   const keys = Object.keys(context).sort();
   if (keys.length > 0xffff) throw invalidInput('Expected `context` to have at most 65535 keys');
-  const parts: Buffer[] = [u16(keys.length)];
+  // Built as a latin1 string (one char per byte) and converted once: for ASCII text, the common
+  // case, each char is one UTF-8 byte. Anything else takes the byte-exact path below.
+  let text = prefix + u16(keys.length);
+  for (const key of keys) {
+    const value = context[key];
+    if (key === '' || typeof value !== 'string') throw invalidInput('Expected `context` to map non-empty keys to strings');
+    if (key.length > 0xffff) throw invalidInput('Expected each context key to be at most 65535 bytes');
+    text += u16(key.length) + key + u32(value.length) + value;
+  }
+  return ASCII.test(text) || !hasNonAsciiText(keys, context) ? Buffer.from(text, 'latin1') : utf8Canonical(keys, context, prefix);
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+const u16 = (n: number) => String.fromCharCode(n >>> 8, n & 0xff);
+const u32 = (n: number) => String.fromCharCode(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+/** Length prefixes may hold bytes above 0x7f; only the keys and values decide the path. */
+const hasNonAsciiText = (keys: string[], context: EncryptionContext) =>
+  keys.some((k) => !ASCII.test(k) || !ASCII.test(context[k]!));
+
+function utf8Canonical(keys: string[], context: EncryptionContext, prefix: string): Buffer {
+  const parts: Buffer[] = [Buffer.from(prefix + u16(keys.length), 'latin1')];
   for (const key of keys) {
     const k = Buffer.from(key, 'utf8');
     const v = Buffer.from(context[key]!, 'utf8');
     if (k.length > 0xffff) throw invalidInput('Expected each context key to be at most 65535 bytes');
-    parts.push(u16(k.length), k, u32(v.length), v);
+    parts.push(Buffer.from(u16(k.length), 'latin1'), k, Buffer.from(u32(v.length), 'latin1'), v);
   }
   return Buffer.concat(parts);
+}
+
+/** An unambiguous string for a context, for cache keys (not authenticated, so not bytes). */
+export function contextKey(context: EncryptionContext): string {
+  return JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]]));
 }
 
 /** The pairs of `context` whose keys are listed (all of them when `keys` is undefined). */
@@ -43,16 +60,4 @@ export function pickContext(context: EncryptionContext, keys: readonly string[] 
     picked[key] = value;
   }
   return picked;
-}
-
-function u16(n: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
 }

@@ -1,8 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { type CacheOptions, DataKeyCache } from './cache';
-import { assertContext, canonicalContext, type EncryptionContext, pickContext } from './context';
+import { contextKey, type EncryptionContext, pickContext } from './context';
 import { decryptionFailed, invalidConfig, invalidInput } from './errors';
-import { IV_BYTES, parse, serialize, valueAad } from './format';
+import { parse, randomIv, serialize, valueAad } from './format';
 import type { Keyring } from './keyring';
 
 export interface EnvelopeOptions {
@@ -64,68 +64,94 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     counters.kmsCalls++;
     return call();
   };
-  const decryptKeyOf = (keyId: string, wrapped: Uint8Array, kmsContext: Buffer) =>
-    createHash('sha256').update(keyId).update('\0').update(wrapped).update(kmsContext).digest('base64');
+  /**
+   * Cache keys, as plain strings: the KMS context (values only when the keys are fixed), the KEK,
+   * and on the decrypt side the wrapped key. Computing them is most of a cache hit's cost.
+   */
+  const kmsKeyOf = (context: EncryptionContext): string => {
+    if (!kmsKeys) return contextKey(context);
+    const values = kmsKeys.map((k) => context[k]);
+    const missing = kmsKeys.find((_, i) => values[i] === undefined);
+    if (missing !== undefined) throw invalidInput(`Expected \`context\` to contain \`${missing}\``);
+    return JSON.stringify(values);
+  };
+  const decryptKeyOf = (keyId: string, wrapped: Uint8Array, kmsKey: string) =>
+    `${kmsKey}\0${keyId}\0${Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.length).toString('latin1')}`;
 
-  async function encryptKey(kmsContext: EncryptionContext, kmsCanonical: Buffer) {
+  /** A cache hit counts and returns at once, with no await, so the warm path stays short. */
+  function cached<T>(cache: DataKeyCache<T> | undefined, key: string) {
+    const hit = cache?.hit(key);
+    if (hit) counters.cacheHits++;
+    return hit;
+  }
+
+  async function newEncryptKey(context: EncryptionContext, kmsKey: string) {
+    const kmsContext = pickContext(context, kmsKeys);
     const fetch = async () => {
       const key = await keyringCall(() => keyring.generateDataKey(kmsContext));
-      decryptCache?.put(decryptKeyOf(key.keyId, key.wrapped, kmsCanonical), null, new Uint8Array(key.plaintext));
+      decryptCache?.put(decryptKeyOf(key.keyId, key.wrapped, kmsKey), null, new Uint8Array(key.plaintext));
       return { value: { keyId: key.keyId, wrapped: key.wrapped }, plaintext: key.plaintext };
     };
     if (!encryptCache) return fetch();
-    const got = await encryptCache.use(`${keyring.primaryKeyId}\0${kmsCanonical.toString('base64')}`, fetch);
+    const got = await encryptCache.use(`${keyring.primaryKeyId}\0${kmsKey}`, fetch);
     count(got.hit);
     return got;
   }
 
-  async function decryptKey(keyId: string, wrapped: Uint8Array, kmsContext: EncryptionContext, kmsCanonical: Buffer) {
+  async function unwrapKey(keyId: string, wrapped: Uint8Array, context: EncryptionContext, cacheKey: string) {
+    const kmsContext = pickContext(context, kmsKeys);
     const fetch = async () => ({ value: null, plaintext: await keyringCall(() => keyring.unwrap(keyId, wrapped, kmsContext)) });
     if (!decryptCache) return (await fetch()).plaintext;
-    const got = await decryptCache.use(decryptKeyOf(keyId, wrapped, kmsCanonical), fetch);
+    const got = await decryptCache.use(cacheKey, fetch);
     count(got.hit);
     return got.plaintext;
   }
 
-  function checkArgs(bytes: unknown, label: string, context: unknown): asserts bytes is Uint8Array {
+  /** Byte inputs are checked here; the context is checked by `valueAad`, before any key is used. */
+  function checkBytes(bytes: unknown, label: string): asserts bytes is Uint8Array {
     if (!(bytes instanceof Uint8Array)) throw invalidInput(`Expected \`${label}\` to be a Uint8Array`);
-    assertContext(context);
   }
 
   return Object.freeze({
     async seal(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
-      checkArgs(plaintext, 'plaintext', context);
+      checkBytes(plaintext, 'plaintext');
       if (plaintext.length > MAX_PLAINTEXT_BYTES) throw invalidInput('Expected `plaintext` to be at most 64 MiB');
-      const kmsContext = pickContext(context, kmsKeys);
-      const { value: key, plaintext: dataKey } = await encryptKey(kmsContext, canonicalContext(kmsContext));
+      const aad = valueAad(context);
+      const kmsKey = kmsKeyOf(context);
+      // A hit lends the cache's key for this synchronous stretch; a miss hands us a copy to wipe.
+      const hit = cached(encryptCache, `${keyring.primaryKeyId}\0${kmsKey}`);
+      const { value: key, plaintext: dataKey } = hit ?? (await newEncryptKey(context, kmsKey));
       try {
-        const iv = randomBytes(IV_BYTES);
-        const cipher = createCipheriv('aes-256-gcm', dataKey, iv).setAAD(valueAad(canonicalContext(context)));
+        const iv = randomIv();
+        const cipher = createCipheriv('aes-256-gcm', dataKey, iv).setAAD(aad);
         const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
         return serialize({ keyId: key.keyId, wrappedKey: key.wrapped, iv, ciphertext, tag: cipher.getAuthTag() });
       } finally {
-        dataKey.fill(0);
+        if (!hit) dataKey.fill(0);
       }
     },
 
     async open(sealed: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
-      checkArgs(sealed, 'sealed', context);
+      checkBytes(sealed, 'sealed');
+      const aad = valueAad(context);
       const parts = parse(sealed);
-      const kmsContext = pickContext(context, kmsKeys);
-      const dataKey = await decryptKey(parts.keyId, parts.wrappedKey, kmsContext, canonicalContext(kmsContext));
+      const cacheKey = decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context));
+      const hit = cached(decryptCache, cacheKey);
+      const dataKey = hit?.plaintext ?? (await unwrapKey(parts.keyId, parts.wrappedKey, context, cacheKey));
       try {
-        const decipher = createDecipheriv('aes-256-gcm', dataKey, parts.iv).setAAD(valueAad(canonicalContext(context)));
+        const decipher = createDecipheriv('aes-256-gcm', dataKey, parts.iv).setAAD(aad);
         decipher.setAuthTag(parts.tag);
-        return new Uint8Array(Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]));
+        return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]);
       } catch (err) {
         throw decryptionFailed(err);
       } finally {
-        dataKey.fill(0);
+        if (!hit) dataKey.fill(0);
       }
     },
 
     async rewrap(sealed: Uint8Array, context: EncryptionContext, toKeyId = keyring.primaryKeyId): Promise<Uint8Array> {
-      checkArgs(sealed, 'sealed', context);
+      checkBytes(sealed, 'sealed');
+      valueAad(context);
       const parts = parse(sealed);
       if (parts.keyId === toKeyId) return sealed;
       const kmsContext = pickContext(context, kmsKeys);

@@ -1,3 +1,5 @@
+import { randomFillSync } from 'node:crypto';
+import { canonicalContext, type EncryptionContext } from './context';
 import { invalidInput } from './errors';
 
 /**
@@ -35,18 +37,21 @@ export interface EnvelopeParts {
 const MIN_BYTES = 3 + 1 + 2 + 1 + IV_BYTES + TAG_BYTES;
 
 export function serialize(parts: Omit<EnvelopeParts, 'version' | 'algorithm'>): Uint8Array {
-  const keyId = Buffer.from(parts.keyId, 'utf8');
-  if (keyId.length < 1 || keyId.length > 255) throw invalidInput('Expected a KEK id of 1 to 255 bytes');
-  if (parts.wrappedKey.length < 1 || parts.wrappedKey.length > 0xffff) {
-    throw invalidInput('Expected a wrapped data key of 1 to 65535 bytes');
+  const keyIdLength = Buffer.byteLength(parts.keyId, 'utf8');
+  if (keyIdLength < 1 || keyIdLength > 255) throw invalidInput('Expected a KEK id of 1 to 255 bytes');
+  const wrappedLength = parts.wrappedKey.length;
+  if (wrappedLength < 1 || wrappedLength > 0xffff) throw invalidInput('Expected a wrapped data key of 1 to 65535 bytes');
+  const out = Buffer.allocUnsafe(5 + keyIdLength + wrappedLength + IV_BYTES + parts.ciphertext.length + TAG_BYTES);
+  out[0] = FORMAT_VERSION;
+  out[1] = ALG_AES_256_GCM;
+  out[2] = keyIdLength;
+  let offset = 3 + out.write(parts.keyId, 3, 'utf8');
+  offset = out.writeUInt16BE(wrappedLength, offset);
+  for (const part of [parts.wrappedKey, parts.iv, parts.ciphertext, parts.tag]) {
+    out.set(part, offset);
+    offset += part.length;
   }
-  const head = Buffer.alloc(3 + keyId.length + 2);
-  head[0] = FORMAT_VERSION;
-  head[1] = ALG_AES_256_GCM;
-  head[2] = keyId.length;
-  keyId.copy(head, 3);
-  head.writeUInt16BE(parts.wrappedKey.length, 3 + keyId.length);
-  return Buffer.concat([head, parts.wrappedKey, parts.iv, parts.ciphertext, parts.tag]);
+  return out;
 }
 
 /**
@@ -87,11 +92,31 @@ export function parse(sealed: Uint8Array): EnvelopeParts {
   };
 }
 
+const AAD_PREFIX = `strongroom/envelope/v1\0${String.fromCharCode(FORMAT_VERSION, ALG_AES_256_GCM)}`;
+
 /**
  * Additional data for the value's GCM: a domain label, the format version and algorithm, and the
  * canonical context. The KEK id and wrapped key are not in it so that rewrap can replace them;
  * they are authenticated by the keyring instead (GCM with its own AAD locally, KMS's integrity).
  */
-export function valueAad(canonicalContext: Buffer): Buffer {
-  return Buffer.concat([Buffer.from('strongroom/envelope/v1\0', 'utf8'), Buffer.from([FORMAT_VERSION, ALG_AES_256_GCM]), canonicalContext]);
+export function valueAad(context: EncryptionContext): Buffer {
+  return canonicalContext(context, AAD_PREFIX);
+}
+
+const ivPool = Buffer.alloc(IV_BYTES * 512);
+let ivOffset = ivPool.length;
+
+/**
+ * A fresh random IV. CSPRNG bytes are drawn in blocks and each byte handed out once: a
+ * `randomBytes(12)` call per seal costs more than the AES-GCM of a 1 KiB value.
+ */
+export function randomIv(): Buffer {
+  if (ivOffset === ivPool.length) {
+    randomFillSync(ivPool);
+    ivOffset = 0;
+  }
+  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + IV_BYTES));
+  ivPool.fill(0, ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
 }
