@@ -53,7 +53,7 @@ describe('HTTP server', () => {
     const res = await get(`/trpc/secrets.get?input=${encodeURIComponent(JSON.stringify({ id: 'x' }))}`, {
       authorization: `Bearer ${app.orgA.adminToken}`,
     });
-    const body = await res.json();
+    const body = (await res.json()) as { error: { data: unknown } };
     expect(res.status).toBe(400);
     expect(JSON.stringify(body)).not.toMatch(/stack|at \w+ \(|node_modules/);
     expect(body.error.data).toMatchObject({ code: 'BAD_REQUEST', field: 'id' });
