@@ -6,30 +6,32 @@ import { sealSecretValue, secretContext } from './sealing';
 
 const BATCH = 100;
 
+/** Whether the legacy plaintext column still exists (the purge migration drops it). */
+async function hasLegacyColumn(deps: Pick<AppDeps, 'db'>): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from information_schema.columns
+    where table_schema = current_schema() and table_name = 'secrets' and column_name = 'legacy_value'`.execute(deps.db);
+  return rows[0]!.n > 0;
+}
+
 /**
- * Seals plaintext left in `secrets.legacy_value` by the pre-Strongroom platform, in place and in
- * batches, each row with its history entry and audit row in one transaction. Runs on every start;
- * does nothing once all are sealed. Returns how many it sealed.
+ * Seals plaintext left in `secrets.legacy_value` by the pre-Strongroom platform (and by the
+ * migration of legacy agents' raw keys), in place and in batches, each row with its history entry
+ * and audit row in one transaction. Runs on every start; does nothing once all are sealed or the
+ * column is gone. Returns how many it sealed.
  */
 export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope'>): Promise<number> {
+  if (!(await hasLegacyColumn(deps))) return 0;
   let sealedCount = 0;
   for (;;) {
     const done = await deps.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('secrets')
-        .select(['id', 'org_id', 'version', 'legacy_value', 'name'])
-        .where('legacy_value', 'is not', null)
-        .limit(BATCH)
-        .forUpdate()
-        .skipLocked()
-        .execute();
+      const { rows } = await sql<{ id: string; org_id: string; version: number; name: string; legacy_value: string }>`
+        select id, org_id, version, name, legacy_value from secrets
+        where legacy_value is not null limit ${BATCH} for update skip locked`.execute(trx);
       for (const row of rows) {
-        const { sealed, kekId } = await sealSecretValue(deps, secretContext(row.org_id, row.id, row.version), row.legacy_value!);
-        await trx
-          .updateTable('secrets')
-          .set({ value: sealed, kek_id: kekId, legacy_value: null, updated_at: sql<Date>`now()` })
-          .where('id', '=', row.id)
-          .execute();
+        const { sealed, kekId } = await sealSecretValue(deps, secretContext(row.org_id, row.id, row.version), row.legacy_value);
+        await sql`update secrets set value = ${sealed}, kek_id = ${kekId}, legacy_value = null, updated_at = now()
+          where id = ${row.id}`.execute(trx);
         await trx
           .insertInto('secret_versions')
           .values({ secret_id: row.id, version: row.version, value: sealed, kek_id: kekId })
