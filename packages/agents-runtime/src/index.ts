@@ -1,1 +1,4 @@
-export {};
+export { AgentsRuntimeError, type RuntimeErrorCode } from './errors';
+export { DEFAULT_GATEWAY_BASE_URL } from './gateway';
+export { type AgentsRuntime, type AgentsRuntimeOptions, createAgentsRuntime, type RunInput } from './runtime';
+export { createScrubber, REDACTED } from './scrub';

@@ -1,2 +1,3 @@
 export * from './kms-wire-server';
 export * from './localstack';
+export * from './gateway-stand-in';

@@ -1,0 +1,55 @@
+import { createMCPClient } from '@ai-sdk/mcp';
+import type { ToolSet } from 'ai';
+import { AgentsRuntimeError } from './errors';
+import type { Scrubber } from './scrub';
+
+export interface McpEndpoint {
+  id: string;
+  name: string;
+  url: string;
+  /** The bearer token, resolved for this run; null for a server without auth. */
+  token: string | null;
+}
+
+/**
+ * Connects to each MCP server with its token and returns their tools, each wrapped so that what
+ * a tool returns — which goes straight back into model context — is scrubbed of every value
+ * resolved for the run (a tool that echoes its own Authorization header leaks nothing).
+ */
+export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fetch?: typeof globalThis.fetch) {
+  const clients: { close(): Promise<void> }[] = [];
+  const close = async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+  };
+  const tools: ToolSet = {};
+  try {
+    for (const endpoint of endpoints) {
+      const client = await createMCPClient({
+        transport: {
+          type: 'http',
+          url: endpoint.url,
+          ...(endpoint.token ? { headers: { Authorization: `Bearer ${endpoint.token}` } } : {}),
+          ...(fetch ? { fetch } : {}),
+        },
+      }).catch((err: unknown) => {
+        throw new AgentsRuntimeError('MCP_SERVER_FAILED', `MCP server "${endpoint.name}" failed: ${scrub.text(String((err as Error)?.message ?? err))}`, {
+          mcpServerId: endpoint.id,
+        });
+      });
+      clients.push(client);
+      const offered = await client.tools();
+      for (const [name, tool] of Object.entries(offered)) {
+        // Two servers may offer the same tool name; the later one is prefixed with its server.
+        const key = name in tools ? `${endpoint.name}_${name}` : name;
+        const execute = tool.execute;
+        tools[key] = execute
+          ? { ...tool, execute: async (input: unknown, options: never) => scrub.deep(await execute(input as never, options)) }
+          : tool;
+      }
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { tools, close };
+}
