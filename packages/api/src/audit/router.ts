@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../core/errors';
 import { emptyInput, id, iso, pageLimit, timestamp } from '../core/schemas';
-import { adminProcedure, router } from '../core/trpc';
+import { adminProcedure, openapi, router } from '../core/trpc';
 import { AUDIT_ACTIONS } from './actions';
 import { verifyChain } from './service';
 
@@ -61,6 +61,7 @@ async function listAudit(db: Kysely<Database>, orgId: string, input: z.output<ty
 export const auditRouter = router({
   /** Newest first. */
   list: adminProcedure
+    .meta(openapi('GET', '/audit.list'))
     .input(listInput)
     .output(z.strictObject({ items: z.array(auditEvent), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => {
@@ -71,6 +72,7 @@ export const auditRouter = router({
     }),
   /** Recomputes the org's hash chain and names the first row that does not fit. */
   verify: adminProcedure
+    .meta(openapi('GET', '/audit.verify'))
     .input(emptyInput)
     .output(z.strictObject({ ok: z.boolean(), checked: z.number().int(), firstBrokenId: id.optional() }))
     .query(({ ctx }) => verifyChain(ctx.deps.db, ctx.actor.orgId)),

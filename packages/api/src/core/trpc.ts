@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { OpenApiMeta, OpenApiMethod } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { UserActor, WorkerActor } from './actor';
 import type { Context } from './context';
@@ -16,7 +17,7 @@ function fieldErrorsOf(error: ZodError): Record<string, string[]> {
   return out;
 }
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
@@ -43,6 +44,17 @@ const t = initTRPC.context<Context>().create({
     };
   },
 });
+
+/**
+ * Lists a procedure in the OpenAPI document at `/openapi.json`. The path is the procedure's own
+ * tRPC path, because the document describes the tRPC wire itself (see `openapi/document.ts`);
+ * a test checks that the two agree. The tag is the router the procedure belongs to.
+ * @example adminProcedure.meta(openapi('GET', '/secrets.list'))
+ */
+export function openapi(method: OpenApiMethod, path: `/${string}`, options: { protect?: boolean } = {}): OpenApiMeta {
+  const tag = path.slice(1).split('.')[0]!;
+  return { openapi: { method, path, tags: [tag], protect: options.protect ?? true } };
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

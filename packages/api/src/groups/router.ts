@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
 import { displayName, emptyInput, id } from '../core/schemas';
-import { adminProcedure, memberProcedure, router } from '../core/trpc';
+import { adminProcedure, memberProcedure, openapi, router } from '../core/trpc';
 
 const group = z.strictObject({ id, name: z.string() });
 
 /** Groups are the platform's chats: what org-scope secret grants name. */
 export const groupsRouter = router({
   list: memberProcedure
+    .meta(openapi('GET', '/groups.list'))
     .input(emptyInput)
     .output(z.array(group))
     .query(({ ctx }) =>
@@ -20,6 +21,7 @@ export const groupsRouter = router({
         .execute(),
     ),
   create: adminProcedure
+    .meta(openapi('POST', '/groups.create'))
     .input(z.strictObject({ name: displayName(100) }))
     .output(group)
     .mutation(({ ctx, input }) =>

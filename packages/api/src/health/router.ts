@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppDeps } from '../core/deps';
 import { emptyInput, id } from '../core/schemas';
-import { memberProcedure, publicProcedure } from '../core/trpc';
+import { memberProcedure, openapi, publicProcedure } from '../core/trpc';
 
 const status = z.enum(['up', 'down']);
 
@@ -17,11 +17,13 @@ export async function readiness(deps: Pick<AppDeps, 'storage' | 'keyring'>) {
 }
 
 export const health = publicProcedure
+  .meta(openapi('GET', '/health', { protect: false }))
   .input(emptyInput)
   .output(z.strictObject({ ok: z.boolean(), database: status, keyring: status }))
   .query(({ ctx }) => readiness(ctx.deps));
 
 export const me = memberProcedure
+  .meta(openapi('GET', '/me'))
   .input(emptyInput)
   .output(
     z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { emptyInput, id, timestamp } from '../core/schemas';
-import { adminProcedure, router } from '../core/trpc';
+import { adminProcedure, openapi, router } from '../core/trpc';
 import * as members from './service';
 
 const role = z.enum(['admin', 'member']);
@@ -9,18 +9,22 @@ const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 
 export const membersRouter = router({
   list: adminProcedure
+    .meta(openapi('GET', '/members.list'))
     .input(emptyInput)
     .output(z.array(z.strictObject({ userId: id, email: z.string(), role, createdAt: timestamp })))
     .query(({ ctx }) => members.listMembers(ctx)),
   add: adminProcedure
+    .meta(openapi('POST', '/members.add'))
     .input(z.strictObject({ email, role }))
     .output(z.strictObject({ userId: id, token: z.string() }))
     .mutation(({ ctx, input }) => members.addMember(ctx, input)),
   remove: adminProcedure
+    .meta(openapi('POST', '/members.remove'))
     .input(z.strictObject({ userId: id }))
     .output(ok)
     .mutation(({ ctx, input }) => members.removeMember(ctx, input.userId)),
   setRole: adminProcedure
+    .meta(openapi('POST', '/members.setRole'))
     .input(z.strictObject({ userId: id, role }))
     .output(ok)
     .mutation(({ ctx, input }) => members.setMemberRole(ctx, input)),
