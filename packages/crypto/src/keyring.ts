@@ -26,4 +26,9 @@ export interface Keyring {
   ): Promise<{ keyId: string; wrapped: Uint8Array }>;
   /** Resolves when the keyring can serve requests (KMS reachable, key enabled). */
   check(): Promise<void>;
+  /**
+   * The id envelopes record for a KEK (a KMS alias or key id becomes its ARN); rejects with
+   * INVALID_CONFIG for a key the keyring cannot use.
+   */
+  canonicalKeyId(keyId: string): Promise<string>;
 }

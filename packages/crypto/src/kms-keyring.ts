@@ -76,6 +76,12 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
     }
   };
 
+  const describe = async (keyId: string) => {
+    const out = await send('DescribeKey', (o) => client.send(new DescribeKeyCommand({ KeyId: keyId }), o));
+    if (out.KeyMetadata?.Enabled === false) throw new CryptoError('KEY_UNAVAILABLE', 'The KMS key is disabled');
+    return { Arn: out.KeyMetadata?.Arn };
+  };
+
   return Object.freeze({
     kind: 'kms' as const,
     primaryKeyId: options.keyId,
@@ -115,8 +121,12 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
       return { keyId: out.KeyId ?? toKeyId, wrapped: requireBytes(out.CiphertextBlob, 'ReEncrypt') };
     },
     async check() {
-      const out = await send('DescribeKey', (o) => client.send(new DescribeKeyCommand({ KeyId: options.keyId }), o));
-      if (out.KeyMetadata?.Enabled === false) throw new CryptoError('KEY_UNAVAILABLE', 'The KMS key is disabled');
+      await describe(options.keyId);
+    },
+    async canonicalKeyId(keyId: string) {
+      const arn = (await describe(keyId)).Arn;
+      if (!arn) throw new CryptoError('KEY_UNAVAILABLE', 'KMS DescribeKey returned no ARN');
+      return arn;
     },
   });
 }

@@ -72,5 +72,9 @@ export function createLocalKeyring(options: LocalKeyringOptions): Keyring {
       }
     },
     async check() {},
+    async canonicalKeyId(keyId: string) {
+      if (!keys.has(keyId)) throw invalidConfig(`Unknown KEK \`${keyId}\`; the local keyring holds ${[...keys.keys()].join(', ')}`);
+      return keyId;
+    },
   });
 }

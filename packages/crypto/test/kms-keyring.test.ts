@@ -167,3 +167,17 @@ describe('KmsKeyring faults (wire server)', () => {
     expect(reader.stats()).toMatchObject({ cacheHits: 10_000 - distinctKeys, cacheMisses: distinctKeys });
   });
 });
+
+describe('canonicalKeyId', () => {
+  it('resolves an alias to the ARN envelopes record, and refuses unknown keys', async () => {
+    const kms = await startKmsWireServer();
+    try {
+      const arn = kms.createKey('rotation-target');
+      const keyring = createKmsKeyring({ keyId: arn, endpoint: kms.url, region: 'us-east-1', credentials });
+      expect(await keyring.canonicalKeyId('alias/rotation-target')).toBe(arn);
+      await expect(keyring.canonicalKeyId('alias/nope')).rejects.toMatchObject({ code: 'KEY_UNAVAILABLE' });
+    } finally {
+      await kms.close();
+    }
+  });
+});

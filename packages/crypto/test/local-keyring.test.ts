@@ -40,3 +40,11 @@ describe('createLocalKeyring preconditions', () => {
     await expect(keyring.unwrap('missing', key.wrapped, { org: 'a' })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
   });
 });
+
+describe('canonicalKeyId', () => {
+  it('accepts a held key and refuses any other', async () => {
+    const keyring = createLocalKeyring({ keys: { a: randomBytes(32) }, primaryKeyId: 'a' });
+    expect(await keyring.canonicalKeyId('a')).toBe('a');
+    await expect(keyring.canonicalKeyId('b')).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+});
