@@ -36,6 +36,7 @@ interface EncryptKey {
 }
 
 const MAX_PLAINTEXT_BYTES = 64 * 1024 * 1024;
+const REWRAP_MEMO_ENTRIES = 10_000;
 
 /**
  * Envelope encryption: AES-256-GCM under a data key that the keyring wraps. The whole context is
@@ -55,6 +56,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   const encryptCache = options.cache ? new DataKeyCache<EncryptKey>(options.cache) : undefined;
   const decryptCache = options.cache ? new DataKeyCache<null>(options.cache) : undefined;
   const counters: EnvelopeStats = { kmsCalls: 0, cacheHits: 0, cacheMisses: 0 };
+  /** Wrapped data keys already moved to another KEK (ciphertext only, so safe to keep). */
+  const rewrapMemo = new Map<string, Promise<{ keyId: string; wrapped: Uint8Array }>>();
 
   const count = (hit: boolean) => {
     if (hit) counters.cacheHits++;
@@ -154,8 +157,17 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       valueAad(context);
       const parts = parse(sealed);
       if (parts.keyId === toKeyId) return sealed;
-      const kmsContext = pickContext(context, kmsKeys);
-      const moved = await keyringCall(() => keyring.rewrap(parts.keyId, parts.wrappedKey, kmsContext, toKeyId));
+      // Values sealed under one cached data key share its wrapped form: re-wrap it once.
+      const memoKey = `${toKeyId}\0${decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context))}`;
+      let pending = rewrapMemo.get(memoKey);
+      if (!pending) {
+        const kmsContext = pickContext(context, kmsKeys);
+        pending = keyringCall(() => keyring.rewrap(parts.keyId, parts.wrappedKey, kmsContext, toKeyId));
+        if (rewrapMemo.size >= REWRAP_MEMO_ENTRIES) rewrapMemo.clear();
+        rewrapMemo.set(memoKey, pending);
+        pending.catch(() => rewrapMemo.delete(memoKey));
+      }
+      const moved = await pending;
       const rewrapped = serialize({ ...parts, keyId: moved.keyId, wrappedKey: moved.wrapped });
       // Prove the new wrapping opens the value before anyone stores it.
       await this.open(rewrapped, context).then((p) => p.fill(0));

@@ -142,3 +142,16 @@ describe('rewrap', () => {
     await failsWith(envelope.rewrap(sealed, ctx, 'k9'), 'INVALID_CONFIG');
   });
 });
+
+describe('rewrap of many values', () => {
+  it('re-wraps a shared data key once, however many values it sealed', async () => {
+    const envelope = createEnvelope({ keyring: keyring(), cache: { maxAgeMs: 60_000 }, kmsContextKeys: ['org_id'] });
+    const sealed = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => envelope.seal(Buffer.from(`v${i}`), { ...ctx, secret_id: `s${i}` })),
+    );
+    const before = envelope.stats().kmsCalls;
+    const moved = await Promise.all(sealed.map((s, i) => envelope.rewrap(s, { ...ctx, secret_id: `s${i}` }, 'k2')));
+    expect(envelope.stats().kmsCalls - before).toBe(2); // one re-wrap, one open to prove it
+    for (let i = 0; i < 20; i++) expect(text(await envelope.open(moved[i]!, { ...ctx, secret_id: `s${i}` }))).toBe(`v${i}`);
+  });
+});
