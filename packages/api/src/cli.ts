@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { openDeps, prepareDatabase } from './app';
-import { type Config, loadConfig } from './core/config';
-import type { AppDeps } from './core/deps';
+import { loadConfig } from './core/config';
 import { createLogger } from './core/logger';
+import { withOperatorDeps } from './core/operator';
+import { registerKekCommands } from './kek/commands';
 import { bootstrapIfEmpty, createOrg, createWorkerToken } from './orgs/service';
 import { buildServer } from './server';
 
@@ -16,19 +17,6 @@ const uuid = (value: string) => {
   }
   return value;
 };
-
-/** Opens config, logger and dependencies, runs `fn`, and always closes the database. */
-async function withDeps<T>(logLevel: string | undefined, fn: (deps: AppDeps, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env);
-  const log = createLogger(logLevel ?? config.logLevel);
-  const deps = await openDeps(config, log);
-  try {
-    await prepareDatabase(deps);
-    return await fn(deps, config);
-  } finally {
-    await deps.storage.close();
-  }
-}
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
@@ -73,7 +61,7 @@ program.command('serve').description('run the API server and admin console (what
 program
   .command('migrate')
   .description('run pending database migrations and exit')
-  .action(() => withDeps('warn', async () => console.log('migrations are up to date')));
+  .action(() => withOperatorDeps(async () => console.log('migrations are up to date')));
 
 program
   .command('org')
@@ -82,7 +70,7 @@ program
   .description('create an org with one admin and print its id and the admin token')
   .option('--admin-email <email>', 'email of the first admin', 'admin@strongroom.local')
   .action((name: string, opts: { adminEmail: string }) =>
-    withDeps('warn', async (deps) => {
+    withOperatorDeps(async (deps) => {
       const org = await createOrg(deps.db, { name, adminEmail: opts.adminEmail });
       console.log(`org: ${org.orgId}`);
       console.log(`admin token: ${org.adminToken}`);
@@ -101,13 +89,15 @@ program
   })
   .option('--name <name>', 'a label for the token', 'runtime')
   .action((opts: { org: string; name: string }) =>
-    withDeps('warn', async (deps) => {
+    withOperatorDeps(async (deps) => {
       const exists = await deps.db.selectFrom('orgs').select('id').where('id', '=', opts.org).executeTakeFirst();
       if (!exists) throw new Error(`org ${opts.org} not found`);
       const { token } = await createWorkerToken(deps.db, opts.org, opts.name);
       console.log(`token: ${token}`);
     }),
   );
+
+registerKekCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`strongroom: ${err instanceof Error ? err.message : String(err)}`);

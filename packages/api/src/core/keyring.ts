@@ -29,6 +29,16 @@ export function loadKekFile(path: string, log?: Logger): KekFile {
   return JSON.parse(readFileSync(path, 'utf8')) as KekFile;
 }
 
+/** Adds a new local KEK to the file and makes it primary for new seals; returns its id. */
+export function addLocalKek(path: string): string {
+  const file = loadKekFile(path);
+  const { primaryKeyId, keys } = newKekFile();
+  file.keys[primaryKeyId] = keys[primaryKeyId]!;
+  file.primaryKeyId = primaryKeyId;
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  return primaryKeyId;
+}
+
 /** AWS KMS (or any KMS-compatible endpoint) when KMS_KEY_ID is set; the local KEK file otherwise. */
 export function openKeyring(config: Config, log?: Logger): Keyring {
   if (config.kms) {

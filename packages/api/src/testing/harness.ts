@@ -59,8 +59,10 @@ async function seedOrg(deps: AppDeps, name: string): Promise<TestOrg> {
  * A migrated database of the engine under test, the real services and two seeded orgs.
  * @example const app = await createTestApp(); const admin = app.caller(app.orgA.adminToken);
  */
-export async function createTestApp(options: { env?: Record<string, string>; keyring?: Keyring } = {}): Promise<TestApp> {
-  const storage = await openTestStorage();
+export async function createTestApp(
+  options: { env?: Record<string, string>; keyring?: Keyring; storage?: TestStorage } = {},
+): Promise<TestApp> {
+  const storage = options.storage ?? (await openTestStorage());
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

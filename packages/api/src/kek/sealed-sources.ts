@@ -1,0 +1,76 @@
+import type { Database } from '@strongroom/db';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { secretContext } from '../secrets/sealing';
+
+/** One sealed value as rotation sees it. */
+export interface SealedRow {
+  /** Keyset cursor of the row within its table. */
+  cursor: string[];
+  orgId: string | null;
+  context: Record<string, string>;
+  value: Uint8Array;
+}
+
+/** A column of sealed values: how to page through those not under a KEK, and swap one in place. */
+export interface SealedSource {
+  name: string;
+  pending(db: Kysely<Database>, toKeyId: string): Promise<number>;
+  page(db: Kysely<Database>, toKeyId: string, after: string[] | null, limit: number): Promise<SealedRow[]>;
+  /** Compare-and-set: false when the value changed meanwhile (a writer got there first). */
+  swap(trx: Transaction<Database>, row: SealedRow, rewrapped: Uint8Array, toKeyId: string): Promise<boolean>;
+}
+
+const bytes = (v: Uint8Array) => Buffer.from(v);
+
+/** Current values of secrets. */
+const secrets: SealedSource = {
+  name: 'secrets',
+  async pending(db, to) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from secrets where value is not null and kek_id is distinct from ${to}`.execute(db);
+    return rows[0]!.n;
+  },
+  async page(db, to, after, limit) {
+    const { rows } = await sql<{ id: string; org_id: string; version: number; value: Uint8Array }>`
+      select id, org_id, version, value from secrets
+      where value is not null and kek_id is distinct from ${to} and id > ${after?.[0] ?? '00000000-0000-0000-0000-000000000000'}
+      order by id limit ${limit}`.execute(db);
+    return rows.map((r) => ({ cursor: [r.id], orgId: r.org_id, context: secretContext(r.org_id, r.id, r.version), value: r.value }));
+  },
+  async swap(trx, row, rewrapped, to) {
+    const result = await sql`update secrets set value = ${bytes(rewrapped)}, kek_id = ${to}
+      where id = ${row.cursor[0]} and value = ${bytes(row.value)}`.execute(trx);
+    return Number(result.numAffectedRows ?? 0) === 1;
+  },
+};
+
+/** Every version ever stored (history and rollback). */
+const secretVersions: SealedSource = {
+  name: 'secret_versions',
+  async pending(db, to) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from secret_versions where kek_id is distinct from ${to}`.execute(db);
+    return rows[0]!.n;
+  },
+  async page(db, to, after, limit) {
+    const [afterId, afterVersion] = after ?? ['00000000-0000-0000-0000-000000000000', '0'];
+    const { rows } = await sql<{ secret_id: string; version: number; org_id: string; value: Uint8Array }>`
+      select v.secret_id, v.version, s.org_id, v.value from secret_versions v join secrets s on s.id = v.secret_id
+      where v.kek_id is distinct from ${to} and (v.secret_id, v.version) > (${afterId}::uuid, ${Number(afterVersion)})
+      order by v.secret_id, v.version limit ${limit}`.execute(db);
+    return rows.map((r) => ({
+      cursor: [r.secret_id, String(r.version)],
+      orgId: r.org_id,
+      context: secretContext(r.org_id, r.secret_id, r.version),
+      value: r.value,
+    }));
+  },
+  async swap(trx, row, rewrapped, to) {
+    const result = await sql`update secret_versions set value = ${bytes(rewrapped)}, kek_id = ${to}
+      where secret_id = ${row.cursor[0]} and version = ${Number(row.cursor[1])} and value = ${bytes(row.value)}`.execute(trx);
+    return Number(result.numAffectedRows ?? 0) === 1;
+  },
+};
+
+/** Every place a sealed value lives. A feature that stores sealed values adds its source here. */
+export const SEALED_SOURCES: readonly SealedSource[] = [secrets, secretVersions];
