@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalKeyring } from '@strongroom/crypto';
+import { createKmsKeyring, createLocalKeyring } from '@strongroom/crypto';
 import { openStorage } from '@strongroom/db';
 import { openTestStorage, type TestStorage, testEngine } from '@strongroom/db/testing';
+import { startKmsWireServer } from '@strongroom/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDeps } from '../app';
 import { createContextInner } from '../core/context';
@@ -91,6 +92,33 @@ describe('KEK rotation', () => {
     expect(new Set(await kekIds(app))).toEqual(new Set(['B']));
     for (const [i, s] of secrets.entries()) {
       expect((await createCaller(createContextInner({ deps, token: s.token })).secrets.reveal({ id: s.id })).value).toBe(`during-${i}`);
+    }
+  });
+});
+
+describe('KEK rotation with KMS keys', () => {
+  it('moves every value to another KMS key with ReEncrypt, once per distinct data key', async () => {
+    const kms = await startKmsWireServer();
+    try {
+      const from = kms.createKey('strongroom-2026');
+      const to = kms.createKey('strongroom-2027');
+      const kmsKeyring = (keyId: string) =>
+        createKmsKeyring({ keyId, endpoint: kms.url, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+      app = await createTestApp({ keyring: kmsKeyring(from) });
+      const secrets = await seed(app, 5);
+      kms.resetCounts();
+      const result = await rotateKek(app.deps, { toKeyId: 'alias/strongroom-2027' });
+      expect(result).toMatchObject({ toKeyId: to, rewrapped: secrets.length * 3 });
+      // Seals share one data key per org within the cache's limits: two orgs, two re-wraps.
+      expect(kms.requests('ReEncrypt')).toBe(2);
+      expect(new Set(await kekIds(app))).toEqual(new Set([to]));
+      kms.setKeyEnabled(from, false);
+      const deps = await openDeps(app.deps.config, createLogger('silent'), { storage: app.storage, keyring: kmsKeyring(to) });
+      for (const s of secrets) {
+        expect((await createCaller(createContextInner({ deps, token: s.token })).secrets.reveal({ id: s.id })).value).toBe(s.value);
+      }
+    } finally {
+      await kms.close();
     }
   });
 });
