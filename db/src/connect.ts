@@ -52,8 +52,11 @@ function openPostgres(url: string, poolSize = 10): Storage {
       oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
   };
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
-  // An idle client losing its connection (Postgres restarted) must not crash the process.
+  // A client losing its connection (Postgres restarted, backend terminated) must not crash the
+  // process: idle ones report through the pool, checked-out ones (mid-transaction) through their
+  // own 'error' event. The query that needed the connection fails and is answered as unavailable.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<() => Promise<void>>();
 

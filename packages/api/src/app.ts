@@ -25,7 +25,7 @@ export async function openDeps(
 ): Promise<AppDeps> {
   const keyring = parts.keyring ?? openKeyring(config, log);
   const storage = parts.storage ?? (await openConfiguredStorage(config));
-  return { storage, db: storage.db, keyring, envelope: openEnvelope(keyring), config, log };
+  return { storage, db: storage.db, keyring, envelope: openEnvelope(keyring, config.dataKeyCacheMaxAgeMs), config, log };
 }
 
 /**

@@ -22,6 +22,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REVEAL_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(3_600_000).default(300_000),
 });
 
 /** Everything the server reads from its environment, validated once at start. */
@@ -39,6 +40,8 @@ export interface Config {
   /** Reveals allowed per token per minute. */
   revealRateLimit: number;
   dbPoolSize: number;
+  /** How long a plaintext data key may be reused before the keyring is asked again. */
+  dataKeyCacheMaxAgeMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -76,5 +79,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     revealRateLimit: e.REVEAL_RATE_LIMIT,
     dbPoolSize: e.DB_POOL_SIZE,
+    dataKeyCacheMaxAgeMs: e.DATA_KEY_CACHE_MAX_AGE_MS,
   });
 }

@@ -53,11 +53,11 @@ export function openKeyring(config: Config, log?: Logger): Keyring {
   return createLocalKeyring({ keys, primaryKeyId: file.primaryKeyId });
 }
 
-/** Data keys are cached per org for five minutes or 10 000 uses, whichever comes first. */
-export function openEnvelope(keyring: Keyring): Envelope {
+/** Data keys are cached per org for `maxAgeMs` (default five minutes) or 10 000 uses. */
+export function openEnvelope(keyring: Keyring, maxAgeMs: number): Envelope {
   return createEnvelope({
     keyring,
-    cache: { maxAgeMs: 5 * 60_000, maxUses: 10_000, maxEntries: 1_000 },
+    cache: { maxAgeMs, maxUses: 10_000, maxEntries: 1_000 },
     kmsContextKeys: ['org_id'],
   });
 }
