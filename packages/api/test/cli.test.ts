@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStrongroomClient } from '@strongroom/client';
 import { openTestStorage, type TestStorage, testEngine } from '@strongroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, spawnServe } from '../src/testing/processes';
 
 /** The `strongroom` program as an operator runs it, on the engine under test. */
-const BIN = join(import.meta.dirname, '../bin/strongroom.mjs');
 let storage: TestStorage | undefined;
 let env: Record<string, string>;
 
@@ -21,38 +20,14 @@ beforeAll(async () => {
 });
 afterAll(() => storage?.close());
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `serve` and resolves once it prints its address. */
-function serve(): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env } });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const match = out.match(/serving on (http:\/\/\S+)/);
-      if (match) resolve({ child, url: match[1]!, stdout: () => out });
-    });
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-  });
-}
+const run = (args: string[]) => runCli(args, env);
 
 describe('strongroom CLI', () => {
   it('serve: first start prints an admin and a worker token once, then the newcomer flow works', async () => {
-    const first = await serve();
+    const first = await spawnServe(env);
     try {
-      const admin = first.stdout().match(/^admin token: (\S+)$/m)?.[1];
-      const worker = first.stdout().match(/^worker token: (\S+)$/m)?.[1];
+      const admin = first.output().match(/^admin token: (\S+)$/m)?.[1];
+      const worker = first.output().match(/^worker token: (\S+)$/m)?.[1];
       expect(admin).toMatch(/^sru_/);
       expect(worker).toMatch(/^srw_/);
       const sr = createStrongroomClient({ url: first.url, token: admin! });
@@ -68,15 +43,12 @@ describe('strongroom CLI', () => {
         expect(second.stderr).toMatch(/DATABASE_URL/);
       }
     } finally {
-      const exited = new Promise((r) => first.child.once('exit', r));
-      first.child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await first.stop()).toBe(0);
     }
 
-    const again = await serve();
-    expect(again.stdout()).not.toMatch(/admin token:/);
-    again.child.kill('SIGTERM');
-    await new Promise((r) => again.child.once('exit', r));
+    const again = await spawnServe(env);
+    expect(again.output()).not.toMatch(/admin token:/);
+    expect(await again.stop()).toBe(0);
   });
 
   it('org create and token create print what API.md says', async () => {

@@ -1,5 +1,5 @@
 import type { Database } from '@strongroom/db';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
 import { issueToken } from '../tokens/service';
@@ -19,40 +19,51 @@ export async function createOrg(
   db: Kysely<Database>,
   input: { name: string; adminEmail: string; withWorkerToken?: boolean },
 ): Promise<CreatedOrg> {
-  return db.transaction().execute(async (trx) => {
-    const org = await trx.insertInto('orgs').values({ name: input.name }).returning('id').executeTakeFirstOrThrow();
-    const user = await trx
-      .insertInto('users')
-      .values({ email: input.adminEmail })
-      .onConflict((oc) => oc.column('email').doUpdateSet({ email: input.adminEmail }))
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx.insertInto('org_members').values({ org_id: org.id, user_id: user.id, role: 'admin' }).execute();
-    const by = systemActor(org.id);
-    await appendAudit(trx, by, {
-      action: 'org.create',
-      targetType: 'org',
-      targetId: org.id,
-      metadata: { name: input.name, adminEmail: input.adminEmail },
-    });
-    const admin = await issueToken(trx, by, { orgId: org.id, kind: 'user', userId: user.id, name: 'admin' });
-    const worker = input.withWorkerToken
-      ? await issueToken(trx, by, { orgId: org.id, kind: 'worker', name: 'runtime' })
-      : undefined;
-    return {
-      orgId: org.id,
-      adminUserId: user.id,
-      adminToken: admin.token,
-      ...(worker ? { workerToken: worker.token } : {}),
-    };
-  });
+  return db.transaction().execute((trx) => insertOrg(trx, input));
 }
 
-/** On an empty database: org `default` with an admin and a worker token. Undefined otherwise. */
+async function insertOrg(
+  trx: Transaction<Database>,
+  input: { name: string; adminEmail: string; withWorkerToken?: boolean },
+): Promise<CreatedOrg> {
+  const org = await trx.insertInto('orgs').values({ name: input.name }).returning('id').executeTakeFirstOrThrow();
+  const user = await trx
+    .insertInto('users')
+    .values({ email: input.adminEmail })
+    .onConflict((oc) => oc.column('email').doUpdateSet({ email: input.adminEmail }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx.insertInto('org_members').values({ org_id: org.id, user_id: user.id, role: 'admin' }).execute();
+  const by = systemActor(org.id);
+  await appendAudit(trx, by, {
+    action: 'org.create',
+    targetType: 'org',
+    targetId: org.id,
+    metadata: { name: input.name, adminEmail: input.adminEmail },
+  });
+  const admin = await issueToken(trx, by, { orgId: org.id, kind: 'user', userId: user.id, name: 'admin' });
+  const worker = input.withWorkerToken
+    ? await issueToken(trx, by, { orgId: org.id, kind: 'worker', name: 'runtime' })
+    : undefined;
+  return {
+    orgId: org.id,
+    adminUserId: user.id,
+    adminToken: admin.token,
+    ...(worker ? { workerToken: worker.token } : {}),
+  };
+}
+
+/**
+ * On an empty database: org `default` with an admin and a worker token. Undefined otherwise. An
+ * advisory lock makes instances that start together on a new database create it once.
+ */
 export async function bootstrapIfEmpty(db: Kysely<Database>): Promise<CreatedOrg | undefined> {
-  const any = await db.selectFrom('orgs').select('id').limit(1).executeTakeFirst();
-  if (any) return undefined;
-  return createOrg(db, { name: 'default', adminEmail: 'admin@strongroom.local', withWorkerToken: true });
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended('strongroom:bootstrap', 0))`.execute(trx);
+    const any = await trx.selectFrom('orgs').select('id').limit(1).executeTakeFirst();
+    if (any) return undefined;
+    return insertOrg(trx, { name: 'default', adminEmail: 'admin@strongroom.local', withWorkerToken: true });
+  });
 }
 
 export async function createWorkerToken(db: Kysely<Database>, orgId: string, name = 'runtime') {

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The `strongroom` program, as an operator runs it. */
+export const STRONGROOM_BIN = join(import.meta.dirname, '../../bin/strongroom.mjs');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `strongroom serve` with `env` and resolves once it prints its address.
+ * @example const a = await spawnServe({ DATABASE_URL, PORT: '0' });
+ */
+export function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [STRONGROOM_BIN, 'serve'], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env } });
+    let out = '';
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const onData = (d: Buffer) => {
+      out += d;
+      const match = out.match(/serving on (http:\/\/\S+)/);
+      if (match) {
+        child.stdout.off('data', onData);
+        child.stdout.on('data', (more) => (out += more));
+        resolve({
+          child,
+          url: match[1]!,
+          output: () => out,
+          stop: () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => (out += d));
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+}
+
+/** Runs a `strongroom` command to completion. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [STRONGROOM_BIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
