@@ -4,8 +4,10 @@ import { migrateToLatest, openStorage, type Storage } from '@strongroom/db';
 import type { Logger } from 'pino';
 import type { Config } from './core/config';
 import type { AppDeps } from './core/deps';
+import { createEventHub } from './core/event-hub';
 import { openEnvelope, openKeyring } from './core/keyring';
 import { sealLegacySecrets } from './secrets/legacy';
+import { createAuthenticator } from './tokens/authenticate';
 
 /** Opens the configured database: Postgres when DATABASE_URL is set, else PGlite under DATA_DIR. */
 export function openConfiguredStorage(config: Config): Promise<Storage> {
@@ -25,7 +27,18 @@ export async function openDeps(
 ): Promise<AppDeps> {
   const keyring = parts.keyring ?? openKeyring(config, log);
   const storage = parts.storage ?? (await openConfiguredStorage(config));
-  return { storage, db: storage.db, keyring, envelope: openEnvelope(keyring, config.dataKeyCacheMaxAgeMs), config, log };
+  const events = createEventHub(storage);
+  await events.start();
+  return {
+    storage,
+    db: storage.db,
+    keyring,
+    envelope: openEnvelope(keyring, config.dataKeyCacheMaxAgeMs),
+    config,
+    log,
+    events,
+    auth: createAuthenticator(storage.db, events),
+  };
 }
 
 /**

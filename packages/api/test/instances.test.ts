@@ -61,11 +61,34 @@ describe('several instances on one Postgres (Postgres only: PGlite is one proces
     expect(isStrongroomError(err, 'TOO_MANY_REQUESTS')).toBe(true);
     expect(isStrongroomError(await a!.secrets.reveal.mutate({ id }).catch((e: unknown) => e), 'TOO_MANY_REQUESTS')).toBe(true);
   });
+
+  postgresOnly('a token revoked through one instance is refused by the other within moments', async () => {
+    storage = await openTestStorage({ migrated: false });
+    const env = sharedEnv({ DATABASE_URL: storage.url! });
+    processes = [await spawnServe(env)];
+    processes.push(await spawnServe(env));
+    const adminToken = processes[0]!.output().match(/^admin token: (\S+)$/m)![1]!;
+    const a = createStrongroomClient({ url: processes[0]!.url, token: adminToken });
+    const b = createStrongroomClient({ url: processes[1]!.url, token: adminToken });
+    const extra = await a.tokens.create.mutate({ name: 'short-lived', kind: 'user' });
+    const viaB = createStrongroomClient({ url: processes[1]!.url, token: extra.token });
+    expect(await viaB.me.query()).toMatchObject({ role: 'admin' }); // now trusted by B's cache
+    await a.tokens.revoke.mutate({ id: extra.id });
+    const started = Date.now();
+    let refused = false;
+    while (!refused && Date.now() - started < 2_000) {
+      refused = isStrongroomError(await viaB.me.query().catch((e: unknown) => e), 'UNAUTHORIZED');
+      if (!refused) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(refused).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await b.me.query()).toMatchObject({ role: 'admin' });
+  });
 });
 
 describe('SIGTERM under load', () => {
   it('finishes requests in flight, refuses new ones, exits 0, and leaves no half-written change', async () => {
-    const env = sharedEnv();
+    const env: Record<string, string> = sharedEnv();
     if (testEngine() === 'postgres') {
       storage = await openTestStorage({ migrated: false });
       env.DATABASE_URL = storage.url!;
@@ -95,7 +118,7 @@ describe('SIGTERM under load', () => {
     expect(outcomes.filter((o) => o === 'ok').length).toBeGreaterThan(5);
     expect(outcomes.filter((o) => !['ok', 'ok-after-sigterm', 'refused', 'http-503'].includes(o))).toEqual([]);
 
-    const db = storage ?? (await openStorage({ engine: 'pglite', dataDir: join(env.DATA_DIR, 'pgdata') }));
+    const db = storage ?? (await openStorage({ engine: 'pglite', dataDir: join(env.DATA_DIR!, 'pgdata') }));
     try {
       const app = await createTestApp({ storage: db, keyring: createLocalKeyring({ keys: { k: kek }, primaryKeyId: 'k' }) });
       const { rows } = await sql<{ n: number }>`

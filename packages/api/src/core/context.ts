@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { authenticate } from '../tokens/authenticate';
 import type { Actor } from './actor';
 import type { AppDeps } from './deps';
 
@@ -20,7 +19,7 @@ export function createContextInner(opts: { deps: AppDeps; token?: string | undef
   return {
     deps: opts.deps,
     requestId: opts.requestId ?? randomUUID(),
-    actor: () => (actor ??= opts.token ? authenticate(opts.deps.db, opts.token) : Promise.resolve(null)),
+    actor: () => (actor ??= opts.token ? opts.deps.auth.authenticate(opts.token) : Promise.resolve(null)),
   };
 }
 

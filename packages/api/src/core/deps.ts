@@ -2,7 +2,9 @@ import type { Envelope, Keyring } from '@strongroom/crypto';
 import type { Database, Storage } from '@strongroom/db';
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
+import type { Authenticator } from '../tokens/authenticate';
 import type { Config } from './config';
+import type { EventHub } from './event-hub';
 
 /** What every service needs, built once per process and shared by all requests. */
 export interface AppDeps {
@@ -12,5 +14,8 @@ export interface AppDeps {
   /** Seals and opens values; the API binds `org_id` into the KMS context and all ids into the AAD. */
   readonly envelope: Envelope;
   readonly config: Config;
+  /** NOTIFY fan-out: value changes for runtimes, auth changes for the token cache. */
+  readonly events: EventHub;
+  readonly auth: Authenticator;
   readonly log: Logger;
 }

@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
 import type { Call } from '../core/call';
+import { publish } from '../core/event-hub';
 import { AppError, notFound } from '../core/errors';
 import { iso } from '../core/schemas';
 import { issueToken } from '../tokens/service';
@@ -74,9 +75,16 @@ function guardLastAdmin(members: { user_id: string; role: Role }[], userId: stri
 }
 
 /** Removes a member and revokes every token they hold in this org. */
+/** Ends trust in a member's tokens here at once, and (through NOTIFY, sent in `trx`) everywhere. */
+async function authChanged(call: Call, trx: Transaction<Database>, userId: string) {
+  const event = { type: 'auth.changed' as const, orgId: call.actor.orgId, userId };
+  await publish(trx, event);
+  return () => call.deps.auth.forget(event);
+}
+
 export async function removeMember(call: Call, userId: string) {
   const { actor } = call;
-  return call.deps.db.transaction().execute(async (trx) => {
+  const [result, forget] = await call.deps.db.transaction().execute(async (trx) => {
     const members = await lockMembers(trx, actor.orgId);
     const member = members.find((m) => m.user_id === userId);
     if (!member) throw notFound('Member');
@@ -96,17 +104,19 @@ export async function removeMember(call: Call, userId: string) {
       targetId: userId,
       metadata: { role: member.role, tokensRevoked: revoked.length },
     });
-    return { ok: true as const };
+    return [{ ok: true as const }, await authChanged(call, trx, userId)] as const;
   });
+  forget();
+  return result;
 }
 
 export async function setMemberRole(call: Call, input: { userId: string; role: Role }) {
   const { actor } = call;
-  return call.deps.db.transaction().execute(async (trx) => {
+  const [result, forget] = await call.deps.db.transaction().execute(async (trx) => {
     const members = await lockMembers(trx, actor.orgId);
     const member = members.find((m) => m.user_id === input.userId);
     if (!member) throw notFound('Member');
-    if (member.role === input.role) return { ok: true as const };
+    if (member.role === input.role) return [{ ok: true as const }, () => {}] as const;
     if (input.role !== 'admin') guardLastAdmin(members, input.userId);
     await trx
       .updateTable('org_members')
@@ -120,6 +130,8 @@ export async function setMemberRole(call: Call, input: { userId: string; role: R
       targetId: input.userId,
       metadata: { from: member.role, to: input.role },
     });
-    return { ok: true as const };
+    return [{ ok: true as const }, await authChanged(call, trx, input.userId)] as const;
   });
+  forget();
+  return result;
 }

@@ -6,9 +6,9 @@ import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
 import type { Call } from '../core/call';
 import { AppError, isUniqueViolation, notFound } from '../core/errors';
+import { publish } from '../core/event-hub';
 import { consumeRateLimit } from '../core/rate-limit';
 import { iso, isoOrNull } from '../core/schemas';
-import { notifySecretEvent } from './events';
 import { referrersOf } from './references';
 import type {
   createSecretInput,
@@ -179,7 +179,7 @@ async function writeNewVersion(call: Call, trx: Transaction<Database>, row: Secr
     .insertInto('secret_versions')
     .values({ secret_id: row.id, version: next, value: sealed, kek_id: kekId, created_by: call.actor.userId })
     .execute();
-  await notifySecretEvent(trx, { type: 'secret.changed', orgId: row.org_id, id: row.id, version: next });
+  await publish(trx, { type: 'secret.changed', orgId: row.org_id, id: row.id, version: next });
   return { value: sealed, kek_id: kekId, version: next, rotated_at: sql<Date>`now()` };
 }
 
@@ -235,7 +235,7 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
       });
     }
     await trx.deleteFrom('secrets').where('id', '=', id).execute();
-    await notifySecretEvent(trx, { type: 'secret.deleted', orgId: actor.orgId, id, version: row.version });
+    await publish(trx, { type: 'secret.deleted', orgId: actor.orgId, id, version: row.version });
     await appendAudit(trx, auditActor(actor, call.requestId), {
       action: 'secret.delete',
       targetType: 'secret',

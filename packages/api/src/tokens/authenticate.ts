@@ -2,48 +2,90 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '@strongroom/db';
 import { type Kysely, sql } from 'kysely';
 import type { Actor } from '../core/actor';
+import type { AuthEvent, EventHub } from '../core/event-hub';
 import { hashToken, looksLikeToken } from './token-format';
 
-/** last_used_at is refreshed at most this often, so requests do not each cost a write. */
+/** last_used_at is refreshed at most this often per token, so requests do not each cost a write. */
 const TOUCH_INTERVAL_MS = 60_000;
-/** When this process last refreshed each token's last_used_at (bounded: cleared when large). */
-const touched = new Map<string, number>();
+/** How long a verified token is trusted without a lookup; change events end it sooner. */
+const TRUST_MS = 10_000;
+const MAX_ENTRIES = 10_000;
 
-/**
- * The actor for a bearer token, or null when it is malformed, unknown, revoked, expired, or its
- * user is no longer a member of the org.
- */
-export async function authenticate(db: Kysely<Database>, token: string): Promise<Actor | null> {
-  if (!looksLikeToken(token)) return null;
-  const hash = hashToken(token);
+interface Trusted {
+  actor: Actor;
+  until: number;
+  expiresAt: number | null;
+  touchedAt: number;
+}
+
+/** The actor for a token row, or null when its user is no longer a member. */
+async function lookup(db: Kysely<Database>, hash: Buffer) {
   const row = await db
     .selectFrom('api_tokens as t')
     .innerJoin('orgs as o', 'o.id', 't.org_id')
     .leftJoin('users as u', 'u.id', 't.user_id')
     .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'))
-    .select(['t.id', 't.kind', 't.token_hash', 't.org_id', 't.user_id', 'o.name as org_name', 'u.email', 'm.role'])
+    .select(['t.id', 't.kind', 't.token_hash', 't.org_id', 't.user_id', 't.expires_at', 'o.name as org_name', 'u.email', 'm.role'])
     .where('t.token_hash', '=', hash)
     .where('t.revoked_at', 'is', null)
     .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', sql<Date>`now()`)]))
     .executeTakeFirst();
   if (!row || !timingSafeEqual(Buffer.from(row.token_hash), hash)) return null;
+  const actor: Actor | null =
+    row.kind === 'worker'
+      ? { kind: 'worker', tokenId: row.id, orgId: row.org_id }
+      : row.user_id && row.email && row.role
+        ? { kind: 'user', tokenId: row.id, userId: row.user_id, email: row.email, orgId: row.org_id, orgName: row.org_name, role: row.role }
+        : null;
+  return actor && { actor, expiresAt: row.expires_at?.getTime() ?? null };
+}
 
-  const now = Date.now();
-  if (now - (touched.get(row.id) ?? 0) >= TOUCH_INTERVAL_MS) {
-    if (touched.size > 10_000) touched.clear();
-    touched.set(row.id, now);
-    await db.updateTable('api_tokens').set({ last_used_at: sql`now()` }).where('id', '=', row.id).execute();
-  }
+function affected(actor: Actor, event: AuthEvent): boolean {
+  if (event.tokenId && event.tokenId === actor.tokenId) return true;
+  return actor.kind === 'user' && !!event.userId && event.userId === actor.userId && event.orgId === actor.orgId;
+}
 
-  if (row.kind === 'worker') return { kind: 'worker', tokenId: row.id, orgId: row.org_id };
-  if (!row.user_id || !row.email || !row.role) return null;
+/**
+ * Verifies bearer tokens: malformed, unknown, revoked or expired tokens, and users no longer in
+ * the org, get null. A verified token is trusted for a few seconds without a lookup; revocation,
+ * removal and role changes end that at once here and, through the event hub, on every instance.
+ * @example const actor = await auth.authenticate(bearer);
+ */
+export function createAuthenticator(db: Kysely<Database>, hub: EventHub) {
+  const trusted = new Map<string, Trusted>();
+  const forget = (event: AuthEvent) => {
+    for (const [key, entry] of trusted) if (affected(entry.actor, event)) trusted.delete(key);
+  };
+  hub.onAuth(forget);
+  hub.onResync(() => trusted.clear());
+
+  const touch = async (entry: Trusted, now: number) => {
+    if (now - entry.touchedAt < TOUCH_INTERVAL_MS) return;
+    entry.touchedAt = now;
+    await db.updateTable('api_tokens').set({ last_used_at: sql`now()` }).where('id', '=', entry.actor.tokenId).execute();
+  };
+
   return {
-    kind: 'user',
-    tokenId: row.id,
-    userId: row.user_id,
-    email: row.email,
-    orgId: row.org_id,
-    orgName: row.org_name,
-    role: row.role,
+    async authenticate(token: string): Promise<Actor | null> {
+      if (!looksLikeToken(token)) return null;
+      const hash = hashToken(token);
+      const key = hash.toString('base64');
+      const now = Date.now();
+      let entry = trusted.get(key);
+      if (!entry || entry.until <= now || (entry.expiresAt !== null && entry.expiresAt <= now)) {
+        trusted.delete(key);
+        const found = await lookup(db, hash);
+        if (!found) return null;
+        if (trusted.size >= MAX_ENTRIES) trusted.clear();
+        entry = { actor: found.actor, until: now + TRUST_MS, expiresAt: found.expiresAt, touchedAt: entry?.touchedAt ?? 0 };
+        trusted.set(key, entry);
+      }
+      await touch(entry, now);
+      return entry.actor;
+    },
+    /** Ends trust in the tokens an event names, in this process (the hub tells the others). */
+    forget,
   };
 }
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

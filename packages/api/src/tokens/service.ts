@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { type AuditActor, auditActor } from '../core/actor';
 import type { Call } from '../core/call';
+import { publish } from '../core/event-hub';
 import { AppError, notFound } from '../core/errors';
 import { iso, isoOrNull } from '../core/schemas';
 import { generateToken } from './token-format';
@@ -85,7 +86,7 @@ export async function createToken(call: Call, input: { name: string; kind: Token
 }
 
 export async function revokeToken(call: Call, id: string) {
-  return call.deps.db.transaction().execute(async (trx) => {
+  const result = await call.deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('api_tokens')
       .set({ revoked_at: sql<Date>`coalesce(revoked_at, now())` })
@@ -100,6 +101,9 @@ export async function revokeToken(call: Call, id: string) {
       targetId: id,
       metadata: { kind: row.kind, name: row.name },
     });
+    await publish(trx, { type: 'auth.changed', tokenId: id });
     return { id };
   });
+  call.deps.auth.forget({ type: 'auth.changed', tokenId: id });
+  return result;
 }
