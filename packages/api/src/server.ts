@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify from 'fastify';
+import { adminConsole, type ConsoleOptions, consoleOptionsFromEnv } from './console/plugin';
 import { bearerToken, createContextInner } from './core/context';
 import type { AppDeps } from './core/deps';
 import { readiness } from './health/router';
+import { openApiDocs } from './openapi/plugin';
 import { type AppRouter, appRouter } from './router';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -12,10 +14,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export const MAX_BATCH_SIZE = 50;
 
 /**
- * The HTTP server: tRPC at /trpc, /healthz, /readyz, security headers and request ids.
+ * The HTTP server: tRPC at /trpc, /healthz, /readyz, the API docs at /docs and /openapi.json,
+ * the admin console at /, security headers and request ids.
  * @example const app = await buildServer(deps); await app.listen({ port: 8080, host: '127.0.0.1' });
  */
-export async function buildServer(deps: AppDeps) {
+export async function buildServer(deps: AppDeps, options: { console?: ConsoleOptions } = {}) {
   const app = Fastify({
     loggerInstance: deps.log,
     // An incoming x-request-id is kept only if it is short and plain, so it cannot forge log lines.
@@ -53,5 +56,7 @@ export async function buildServer(deps: AppDeps) {
     const state = await readiness(deps);
     return reply.code(state.ok ? 200 : 503).send(state);
   });
+  await app.register(openApiDocs);
+  await app.register(adminConsole, options.console ?? consoleOptionsFromEnv(process.env));
   return app;
 }

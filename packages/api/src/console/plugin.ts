@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+
+/** Where `npm run build -w @strongroom/admin` writes the console. */
+export const CONSOLE_DIST = fileURLToPath(new URL('../../../admin/dist/', import.meta.url));
+
+/** Paths that belong to the server, never to the console's client-side routes. */
+const SERVER_PATHS = /^\/(trpc|api|docs|openapi\.json|healthz|readyz|console|assets)(\/|$)/;
+
+const revealSeconds = z.coerce.number().int().min(1).max(3600).default(30);
+
+export interface ConsoleOptions {
+  /** The built console (index.html and assets/); defaults to the admin package's dist. */
+  dir?: string;
+  /** How long a revealed value stays on screen; `CONSOLE_REVEAL_SECONDS`, default 30. */
+  revealSeconds: number;
+}
+
+/**
+ * The console's settings from the environment; a bad value fails at start, naming the variable.
+ * @example consoleOptionsFromEnv(process.env) // { revealSeconds: 30 }
+ */
+export function consoleOptionsFromEnv(env: Record<string, string | undefined>): ConsoleOptions {
+  const parsed = revealSeconds.safeParse(env.CONSOLE_REVEAL_SECONDS || undefined);
+  if (!parsed.success) throw new Error('Invalid configuration: CONSOLE_REVEAL_SECONDS must be a whole number of seconds from 1 to 3600');
+  return { revealSeconds: parsed.data };
+}
+
+const NOT_BUILT =
+  'The admin console is not built. Run `npm run build` (or `npm start`, which builds it when needed) and reload.';
+
+/**
+ * Serves the admin console at `/`: its files, `/console/config.json`, and index.html for any
+ * other page path so that client-side routes survive a reload. Unknown server paths stay 404.
+ * Registered without a prefix, so its not-found handler is the server's.
+ * @example await app.register(adminConsole, consoleOptionsFromEnv(process.env));
+ */
+export const adminConsole: FastifyPluginAsync<ConsoleOptions> = async (app, options) => {
+  const dir = options.dir ?? CONSOLE_DIST;
+  const built = existsSync(`${dir}/index.html`);
+  app.get('/console/config.json', async () => ({ revealSeconds: options.revealSeconds }));
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: dir,
+      // Vite fingerprints everything under assets/, so those may be cached for good; pages never.
+      setHeaders: (reply, path) =>
+        reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const isPage = (req.method === 'GET' || req.method === 'HEAD') && !SERVER_PATHS.test(path) && !/\.[a-z0-9]+$/i.test(path);
+    if (!isPage) return reply.code(404).send({ message: `Route ${req.method} ${path} not found` });
+    if (!built) return reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT);
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  });
+};
