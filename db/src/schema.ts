@@ -109,6 +109,15 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface InfraSecretsTable {
+  name: string;
+  value: Uint8Array;
+  kek_id: string;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface RateLimitsTable {
   key: string;
   window_start: Timestamp;
@@ -156,6 +165,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  infra_secrets: InfraSecretsTable;
   mcp_servers: McpServersTable;
   agents: AgentsTable;
   agent_mcp_servers: AgentMcpServersTable;

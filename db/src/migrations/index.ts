@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as legacyPlatform from './2025-03-01T00-00-00-legacy-platform';
 import * as secretsStore from './2026-11-01T00-00-00-secrets-store';
+import * as infraSecrets from './2026-11-15T00-00-00-infra-secrets';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so the same list
@@ -9,6 +10,7 @@ import * as secretsStore from './2026-11-01T00-00-00-secrets-store';
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2025-03-01T00-00-00-legacy-platform': legacyPlatform,
   '2026-11-01T00-00-00-secrets-store': secretsStore,
+  '2026-11-15T00-00-00-infra-secrets': infraSecrets,
 });
 
 export const migrationProvider: MigrationProvider = {

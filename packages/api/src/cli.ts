@@ -4,6 +4,7 @@ import { openDeps, prepareDatabase } from './app';
 import { loadConfig } from './core/config';
 import { createLogger } from './core/logger';
 import { withOperatorDeps } from './core/operator';
+import { registerInfraSecretCommands } from './infra-secrets/commands';
 import { registerKekCommands } from './kek/commands';
 import { bootstrapIfEmpty, createOrg, createWorkerToken } from './orgs/service';
 import { buildServer } from './server';
@@ -98,6 +99,7 @@ program
   );
 
 registerKekCommands(program);
+registerInfraSecretCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`strongroom: ${err instanceof Error ? err.message : String(err)}`);

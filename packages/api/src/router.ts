@@ -3,6 +3,7 @@ import { createCallerFactory, router } from './core/trpc';
 import { grantsRouter } from './grants/router';
 import { groupsRouter } from './groups/router';
 import { health, me } from './health/router';
+import { internalRouter } from './internal/router';
 import { membersRouter } from './members/router';
 import { secretsRouter } from './secrets/router';
 import { tokensRouter } from './tokens/router';
@@ -17,6 +18,7 @@ export const appRouter = router({
   groups: groupsRouter,
   tokens: tokensRouter,
   audit: auditRouter,
+  internal: internalRouter,
 });
 
 export type AppRouter = typeof appRouter;

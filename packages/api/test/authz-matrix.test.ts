@@ -1,6 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRouter } from '../src/router';
+import { setInfraSecret } from '../src/infra-secrets/service';
+import { createContextInner } from '../src/core/context';
+import { appRouter, createCaller } from '../src/router';
 import { createTestApp, type TestApp } from '../src/testing/harness';
 
 /**
@@ -59,18 +61,29 @@ const ROWS: Record<string, Row> = {
   'tokens.revoke': { role: 'admin', input: (f) => ({ id: f.tokenId }), foreignIsNotFound: true },
   'audit.list': { role: 'admin', input: () => ({}) },
   'audit.verify': { role: 'admin' },
+  'internal.resolveSecret': {
+    role: 'worker',
+    input: (f) => ({ orgId: f.orgId, secretId: f.secretId, agentId: crypto.randomUUID() }),
+    foreignIsNotFound: true,
+  },
+  'internal.secretVersions': { role: 'worker', input: (f) => ({ orgId: f.orgId, ids: [f.secretId] }), foreignIsNotFound: true },
+  'internal.events': { role: 'worker', input: (f) => ({ orgId: f.orgId }), foreignIsNotFound: true },
+  'internal.infraSecret': { role: 'worker', input: () => ({ name: 'ai-gateway-token' }) },
 };
 
-type CallerName = 'anonymous' | 'worker' | 'member' | 'foreignAdmin' | 'admin';
-const CALLERS: CallerName[] = ['anonymous', 'worker', 'member', 'foreignAdmin', 'admin'];
+type CallerName = 'anonymous' | 'worker' | 'foreignWorker' | 'member' | 'foreignAdmin' | 'admin';
+const CALLERS: CallerName[] = ['anonymous', 'foreignWorker', 'worker', 'member', 'foreignAdmin', 'admin'];
 
 /** What each caller must get for a procedure of each role ('allowed' = past the role check). */
 const EXPECTED: Record<Role, Record<CallerName, 'allowed' | TRPCError['code']>> = {
-  public: { anonymous: 'allowed', worker: 'allowed', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
-  member: { anonymous: 'UNAUTHORIZED', worker: 'FORBIDDEN', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
-  admin: { anonymous: 'UNAUTHORIZED', worker: 'FORBIDDEN', member: 'FORBIDDEN', foreignAdmin: 'allowed', admin: 'allowed' },
-  worker: { anonymous: 'UNAUTHORIZED', worker: 'allowed', member: 'FORBIDDEN', foreignAdmin: 'FORBIDDEN', admin: 'FORBIDDEN' },
+  public: { anonymous: 'allowed', foreignWorker: 'allowed', worker: 'allowed', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
+  member: { anonymous: 'UNAUTHORIZED', foreignWorker: 'FORBIDDEN', worker: 'FORBIDDEN', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
+  admin: { anonymous: 'UNAUTHORIZED', foreignWorker: 'FORBIDDEN', worker: 'FORBIDDEN', member: 'FORBIDDEN', foreignAdmin: 'allowed', admin: 'allowed' },
+  worker: { anonymous: 'UNAUTHORIZED', foreignWorker: 'allowed', worker: 'allowed', member: 'FORBIDDEN', foreignAdmin: 'FORBIDDEN', admin: 'FORBIDDEN' },
 };
+
+/** Callers from org B, who must find nothing of org A's. */
+const FOREIGN: CallerName[] = ['foreignAdmin', 'foreignWorker'];
 
 let app: TestApp;
 let fixtures: Fixtures;
@@ -84,6 +97,7 @@ beforeAll(async () => {
   const group = await admin.groups.create({ name: 'matrix' });
   const token = await admin.tokens.create({ name: 'to-revoke', kind: 'worker' });
   const victim = await admin.members.add({ email: 'victim@acme.test', role: 'member' });
+  await setInfraSecret(app.deps, 'ai-gateway-token', 'matrix-gateway-token');
   fixtures = { secretId: secret.id, groupId: group.id, tokenId: token.id, victimUserId: victim.userId, orgId: app.orgA.orgId };
 });
 afterAll(() => app.close());
@@ -92,6 +106,7 @@ function tokenOf(name: CallerName): string | undefined {
   return {
     anonymous: undefined,
     worker: app.orgA.workerToken,
+    foreignWorker: app.orgB.workerToken,
     member: app.orgA.memberToken,
     foreignAdmin: app.orgB.adminToken,
     admin: app.orgA.adminToken,
@@ -100,14 +115,22 @@ function tokenOf(name: CallerName): string | undefined {
 
 async function invoke(path: string, caller: CallerName): Promise<'allowed' | TRPCError['code']> {
   const row = ROWS[path]!;
-  const target = path.split('.').reduce<any>((node, key) => node[key], app.caller(tokenOf(caller)));
+  // A subscription answers with an iterator that waits for events: the signal ends it.
+  const stop = new AbortController();
+  const callerFor = createCaller(createContextInner({ deps: app.deps, token: tokenOf(caller) }), { signal: stop.signal });
+  const target = path.split('.').reduce<any>((node, key) => node[key], callerFor);
   try {
-    await target(row.input?.(fixtures));
+    const out = await target(row.input?.(fixtures));
+    if (out && typeof out[Symbol.asyncIterator] === 'function') {
+      const step = out[Symbol.asyncIterator]().next();
+      setTimeout(() => stop.abort(), 50);
+      await step;
+    }
     return 'allowed';
   } catch (err) {
     if (!(err instanceof TRPCError)) throw err;
     if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') return err.code;
-    if (caller === 'foreignAdmin' && err.code === 'NOT_FOUND') return 'NOT_FOUND';
+    if (FOREIGN.includes(caller) && err.code === 'NOT_FOUND') return 'NOT_FOUND';
     return 'allowed';
   }
 }
@@ -122,7 +145,7 @@ describe('authorization matrix', () => {
     const row = ROWS[path]!;
     for (const caller of CALLERS) {
       let expected = EXPECTED[row.role][caller];
-      if (caller === 'foreignAdmin' && expected === 'allowed' && row.foreignIsNotFound) expected = 'NOT_FOUND';
+      if (FOREIGN.includes(caller) && expected === 'allowed' && row.foreignIsNotFound) expected = 'NOT_FOUND';
       expect({ caller, outcome: await invoke(path, caller) }).toEqual({ caller, outcome: expected });
     }
   });

@@ -1,5 +1,6 @@
 import type { Database } from '@strongroom/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { infraContext } from '../infra-secrets/service';
 import { secretContext } from '../secrets/sealing';
 
 /** One sealed value as rotation sees it. */
@@ -72,5 +73,26 @@ const secretVersions: SealedSource = {
   },
 };
 
+/** Platform-level values (no org). */
+const infraSecrets: SealedSource = {
+  name: 'infra_secrets',
+  async pending(db, to) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from infra_secrets where kek_id is distinct from ${to}`.execute(db);
+    return rows[0]!.n;
+  },
+  async page(db, to, after, limit) {
+    const { rows } = await sql<{ name: string; version: number; value: Uint8Array }>`
+      select name, version, value from infra_secrets
+      where kek_id is distinct from ${to} and name > ${after?.[0] ?? ''} order by name limit ${limit}`.execute(db);
+    return rows.map((r) => ({ cursor: [r.name], orgId: null, context: infraContext(r.name, r.version), value: r.value }));
+  },
+  async swap(trx, row, rewrapped, to) {
+    const result = await sql`update infra_secrets set value = ${bytes(rewrapped)}, kek_id = ${to}
+      where name = ${row.cursor[0]} and value = ${bytes(row.value)}`.execute(trx);
+    return Number(result.numAffectedRows ?? 0) === 1;
+  },
+};
+
 /** Every place a sealed value lives. A feature that stores sealed values adds its source here. */
-export const SEALED_SOURCES: readonly SealedSource[] = [secrets, secretVersions];
+export const SEALED_SOURCES: readonly SealedSource[] = [secrets, secretVersions, infraSecrets];

@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import { appendAudit } from '../audit/service';
+import { auditActor, systemActor, type WorkerActor } from '../core/actor';
+import type { Call } from '../core/call';
+import type { AppDeps } from '../core/deps';
+import { notFound } from '../core/errors';
+import { openSecretValue, sealSecretValue } from '../secrets/sealing';
+
+/**
+ * Infra secrets belong to no org; they are sealed under the pseudo-org `platform` (which a KMS key
+ * policy conditioned on `org_id` must allow), bound to their name and version like any secret.
+ */
+export function infraContext(name: string, version: number): Record<string, string> {
+  return { org_id: 'platform', secret_id: `infra:${name}`, version: String(version) };
+}
+
+/**
+ * Creates or replaces an infra secret (a new version), audited on the platform chain.
+ * @example await setInfraSecret(deps, 'ai-gateway-token', valueFromStdin);
+ */
+export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, name: string, value: string) {
+  return deps.db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('infra_secrets').select('version').where('name', '=', name).forUpdate().executeTakeFirst();
+    const version = (current?.version ?? 0) + 1;
+    const { sealed, kekId } = await sealSecretValue(deps, infraContext(name, version), value);
+    await trx
+      .insertInto('infra_secrets')
+      .values({ name, value: sealed, kek_id: kekId, version })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value: sealed, kek_id: kekId, version, updated_at: sql`now()` }))
+      .execute();
+    await appendAudit(trx, systemActor(null), {
+      action: 'infra_secret.set',
+      targetType: 'infra_secret',
+      targetId: name,
+      metadata: { version },
+    });
+    return { name, version };
+  });
+}
+
+/** A worker reads an infra secret; the access is audited in the worker's org. */
+export async function readInfraSecret(call: Call<WorkerActor>, name: string) {
+  const { deps } = call;
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('infra_secrets').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) throw notFound(`Infra secret "${name}"`);
+    const value = await openSecretValue(deps, infraContext(name, row.version), row.value);
+    await appendAudit(trx, auditActor(call.actor, call.requestId), {
+      action: 'secret.access',
+      targetType: 'infra_secret',
+      targetId: name,
+      metadata: { version: row.version },
+    });
+    return { name, version: row.version, value };
+  });
+}
