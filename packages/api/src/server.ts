@@ -32,6 +32,9 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
+  // Event subscriptions never end on their own: end them when the server closes, so SIGTERM
+  // drains in-flight requests instead of waiting on open streams.
+  app.addHook('preClose', async () => deps.events.interrupt());
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

@@ -64,6 +64,10 @@ export function createEventHub(storage: Pick<Storage, 'listen'>) {
       await stop?.();
       stop = undefined;
     },
+    /** Ends every subscription (their clients reconnect, to another instance when this one stops). */
+    interrupt(): void {
+      emitter.emit('resync');
+    },
     onSecret: (orgId: string, fn: (event: SecretEvent) => void) => on(`secret:${orgId}`, fn),
     onAuth: (fn: (event: AuthEvent) => void) => on('auth', fn),
     onResync: (fn: () => void) => on('resync', fn),

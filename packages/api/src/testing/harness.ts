@@ -93,6 +93,19 @@ export async function createTestApp(
   };
 }
 
+/**
+ * An agent of the org, for tests that need one before the agents API exists in their setup.
+ * @example const agentId = await createTestAgent(app, app.orgA.orgId);
+ */
+export async function createTestAgent(app: TestApp, orgId: string): Promise<string> {
+  const row = await app.deps.db
+    .insertInto('agents')
+    .values({ org_id: orgId, name: `agent-${crypto.randomUUID().slice(0, 8)}`, model: 'gpt-4o-mini' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
 /** The real HTTP server for a test app, on a free loopback port. */
 export async function startTestServer(app: TestApp): Promise<{ url: string; close(): Promise<void> }> {
   const server = await buildServer(app.deps);
