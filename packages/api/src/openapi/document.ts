@@ -54,7 +54,13 @@ function asInputParameter(parameters: Json[]): Json[] {
       name: 'input',
       required: required.length > 0,
       description: 'The procedure input as JSON',
-      content: { 'application/json': { schema: { type: 'object', properties, required, additionalProperties: false } } },
+      content: {
+        'application/json': {
+          schema: { type: 'object', properties, required, additionalProperties: false },
+          // "Try it out" would otherwise prefill every optional filter with placeholder strings.
+          ...(required.length === 0 && { example: {} }),
+        },
+      },
     },
   ];
 }
