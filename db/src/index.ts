@@ -1,5 +1,5 @@
 export * from './connect';
 export * from './data-dir-lock';
 export * from './migrate';
-export { LEGACY_MIGRATION, migrations } from './migrations/index';
+export { BEFORE_LEGACY_PURGE, LEGACY_MIGRATION, migrations } from './migrations/index';
 export * from './schema';

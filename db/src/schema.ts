@@ -48,10 +48,11 @@ export interface SecretsTable {
   namespace: Generated<string>;
   scope: SecretScope;
   description: Generated<string>;
-  /** The sealed envelope; null only for a legacy row not yet sealed. */
+  /**
+   * The sealed envelope; null only for a legacy row not yet sealed (its plaintext waits in the
+   * legacy `legacy_value` column, which is not part of this type: see `secrets/legacy.ts`).
+   */
   value: Uint8Array | null;
-  /** Plaintext from the legacy platform, sealed and cleared on start. */
-  legacy_value: string | null;
   kek_id: string | null;
   version: Generated<number>;
   rotated_at: NullableTimestamp;
@@ -124,25 +125,55 @@ export interface RateLimitsTable {
   count: number;
 }
 
+/** The legacy `token` column lives until the purge migration and is read only through SQL. */
 export interface McpServersTable {
   id: Generated<string>;
   org_id: string;
   name: string;
   url: string;
-  token: string | null;
+  secret_ref: string | null;
+  tools: ColumnType<McpTool[] | null, string | null, string | null>;
+  last_validated_at: NullableTimestamp;
+  created_by: string | null;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface McpTool {
+  name: string;
+  description: string;
+}
+
+export type ProviderType = 'cloudflare-ai-gateway';
+
+export interface ProviderConfig {
+  accountId?: string;
+  gateway?: string;
+}
+
+export interface ProvidersTable {
+  id: Generated<string>;
+  org_id: string;
+  provider_type: ProviderType;
+  kind: string;
+  name: string;
+  secret_ref: string | null;
+  config: ColumnType<ProviderConfig, string, string>;
+  needs_configuration: Generated<boolean>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** The legacy `llm_*` and `model` columns live until the purge migration and are not used. */
 export interface AgentsTable {
   id: Generated<string>;
   org_id: string;
   name: string;
-  llm_provider: Generated<string>;
-  model: string;
-  llm_api_key: string | null;
-  llm_secret_id: string | null;
+  provider_id: string;
+  model_id: string;
   instructions: Generated<string>;
+  created_by: string | null;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -167,6 +198,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   infra_secrets: InfraSecretsTable;
   mcp_servers: McpServersTable;
+  providers: ProvidersTable;
   agents: AgentsTable;
   agent_mcp_servers: AgentMcpServersTable;
 }

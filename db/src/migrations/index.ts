@@ -1,7 +1,9 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as legacyPlatform from './2025-03-01T00-00-00-legacy-platform';
 import * as secretsStore from './2026-11-01T00-00-00-secrets-store';
+import * as providerCatalog from './2026-11-10T00-00-00-provider-catalog';
 import * as infraSecrets from './2026-11-15T00-00-00-infra-secrets';
+import * as dropLegacyCredentials from './2026-11-20T00-00-00-drop-legacy-credentials';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so the same list
@@ -10,7 +12,9 @@ import * as infraSecrets from './2026-11-15T00-00-00-infra-secrets';
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2025-03-01T00-00-00-legacy-platform': legacyPlatform,
   '2026-11-01T00-00-00-secrets-store': secretsStore,
+  '2026-11-10T00-00-00-provider-catalog': providerCatalog,
   '2026-11-15T00-00-00-infra-secrets': infraSecrets,
+  '2026-11-20T00-00-00-drop-legacy-credentials': dropLegacyCredentials,
 });
 
 export const migrationProvider: MigrationProvider = {
@@ -19,3 +23,6 @@ export const migrationProvider: MigrationProvider = {
 
 /** Name of the first migration: the platform's schema before Strongroom. */
 export const LEGACY_MIGRATION = '2025-03-01T00-00-00-legacy-platform';
+
+/** The last migration that keeps the legacy credential columns (dual read still possible). */
+export const BEFORE_LEGACY_PURGE = '2026-11-15T00-00-00-infra-secrets';

@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+
+/**
+ * Real MCP servers for tests, on 127.0.0.1, from `@modelcontextprotocol/sdk` (Streamable HTTP,
+ * stateless, JSON responses). The MCP server requires `Authorization: Bearer <token>` and offers
+ * `echo`, `add`, and `whoami` — which returns the Authorization header it received, as a careless
+ * tool might, so tests can prove the runtime keeps it out of model context.
+ */
+export interface TestServer {
+  readonly url: string;
+  /** Requests received (any path). */
+  readonly hits: number;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, sockets: Set<Socket>, counter: { hits: number }, path = ''): Promise<TestServer> {
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('request', () => counter.hits++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    get hits() {
+      return counter.hits;
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function buildMcp(): McpServer {
+  const mcp = new McpServer({ name: 'strongroom-test-tools', version: '1.0.0' });
+  mcp.registerTool('echo', { description: 'Echoes the text back', inputSchema: { text: z.string() } }, async ({ text }) => ({
+    content: [{ type: 'text', text }],
+  }));
+  mcp.registerTool('add', { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
+    content: [{ type: 'text', text: String(a + b) }],
+  }));
+  mcp.registerTool('whoami', { description: 'Reports the credentials this server was called with' }, async (extra) => ({
+    content: [{ type: 'text', text: `called with: ${String(extra.requestInfo?.headers.authorization ?? 'nothing')}` }],
+  }));
+  return mcp;
+}
+
+/** An MCP server at `/mcp` that answers 401 without the right bearer token. */
+export async function startMcpTestServer(options: { token: string }): Promise<TestServer> {
+  const sockets = new Set<Socket>();
+  const counter = { hits: 0 };
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.headers.authorization !== `Bearer ${options.token}`) {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
+      return res.end(JSON.stringify({ error: 'invalid_token' }));
+    }
+    const mcp = buildMcp();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => {
+      void transport.close();
+      void mcp.close();
+    });
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  return listen(server, sockets, counter, '/mcp');
+}
+
+/** A web server that is not an MCP server: any request gets an HTML page. */
+export async function startPlainHttpServer(): Promise<TestServer> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>Welcome</title><h1>It works!</h1>');
+  });
+  return listen(server, new Set(), { hits: 0 });
+}
+
+/** A server that accepts connections and requests and never answers. */
+export async function startSilentServer(): Promise<TestServer> {
+  const server = createServer(() => {});
+  return listen(server, new Set(), { hits: 0 });
+}
