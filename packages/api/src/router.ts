@@ -1,10 +1,13 @@
+import { agentsRouter } from './agents/router';
 import { auditRouter } from './audit/router';
 import { createCallerFactory, router } from './core/trpc';
 import { grantsRouter } from './grants/router';
 import { groupsRouter } from './groups/router';
 import { health, me } from './health/router';
 import { internalRouter } from './internal/router';
+import { mcpServersRouter } from './mcp-servers/router';
 import { membersRouter } from './members/router';
+import { providersRouter } from './providers/router';
 import { secretsRouter } from './secrets/router';
 import { tokensRouter } from './tokens/router';
 
@@ -16,6 +19,9 @@ export const appRouter = router({
   grants: grantsRouter,
   members: membersRouter,
   groups: groupsRouter,
+  providers: providersRouter,
+  agents: agentsRouter,
+  mcpServers: mcpServersRouter,
   tokens: tokensRouter,
   audit: auditRouter,
   internal: internalRouter,

@@ -13,6 +13,10 @@ type Role = 'public' | 'member' | 'admin' | 'worker';
 
 interface Fixtures {
   secretId: string;
+  keyId: string;
+  providerId: string;
+  agentId: string;
+  mcpServerId: string;
   groupId: string;
   tokenId: string;
   victimUserId: string;
@@ -61,15 +65,36 @@ const ROWS: Record<string, Row> = {
   'tokens.revoke': { role: 'admin', input: (f) => ({ id: f.tokenId }), foreignIsNotFound: true },
   'audit.list': { role: 'admin', input: () => ({}) },
   'audit.verify': { role: 'admin' },
+  'providers.list': { role: 'member' },
+  'providers.get': { role: 'member', input: (f) => ({ id: f.providerId }), foreignIsNotFound: true },
+  'providers.create': {
+    role: 'admin',
+    input: (f) => ({ name: 'p', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: f.keyId, config: CONFIG }),
+  },
+  'providers.update': { role: 'admin', input: (f) => ({ id: f.providerId, name: 'renamed' }), foreignIsNotFound: true },
+  'providers.delete': { role: 'admin', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
+  'agents.list': { role: 'member' },
+  'agents.get': { role: 'member', input: (f) => ({ id: f.agentId }), foreignIsNotFound: true },
+  'agents.create': { role: 'member', input: (f) => ({ name: 'a', providerId: f.providerId, modelId: 'gpt-4o-mini' }) },
+  'agents.update': { role: 'member', input: (f) => ({ id: f.agentId, instructions: 'be brief' }), foreignIsNotFound: true },
+  'agents.delete': { role: 'member', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
+  'mcpServers.list': { role: 'member' },
+  'mcpServers.get': { role: 'member', input: (f) => ({ id: f.mcpServerId }), foreignIsNotFound: true },
+  'mcpServers.create': { role: 'admin', input: (f) => ({ name: 'm', url: 'https://mcp.example.test/mcp', secretRef: f.keyId }) },
+  'mcpServers.update': { role: 'admin', input: (f) => ({ id: f.mcpServerId, name: 'renamed' }), foreignIsNotFound: true },
+  'mcpServers.delete': { role: 'admin', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
+  'mcpServers.validate': { role: 'admin', input: (f) => ({ id: f.mcpServerId }), foreignIsNotFound: true },
   'internal.resolveSecret': {
     role: 'worker',
-    input: (f) => ({ orgId: f.orgId, secretId: f.secretId, agentId: crypto.randomUUID() }),
+    input: (f) => ({ orgId: f.orgId, secretId: f.keyId, agentId: f.agentId }),
     foreignIsNotFound: true,
   },
   'internal.secretVersions': { role: 'worker', input: (f) => ({ orgId: f.orgId, ids: [f.secretId] }), foreignIsNotFound: true },
   'internal.events': { role: 'worker', input: (f) => ({ orgId: f.orgId }), foreignIsNotFound: true },
   'internal.infraSecret': { role: 'worker', input: () => ({ name: 'ai-gateway-token' }) },
 };
+
+const CONFIG = { accountId: '0123456789abcdef0123456789abcdef', gateway: 'gw' };
 
 type CallerName = 'anonymous' | 'worker' | 'foreignWorker' | 'member' | 'foreignAdmin' | 'admin';
 const CALLERS: CallerName[] = ['anonymous', 'foreignWorker', 'worker', 'member', 'foreignAdmin', 'admin'];
@@ -98,7 +123,22 @@ beforeAll(async () => {
   const token = await admin.tokens.create({ name: 'to-revoke', kind: 'worker' });
   const victim = await admin.members.add({ email: 'victim@acme.test', role: 'member' });
   await setInfraSecret(app.deps, 'ai-gateway-token', 'matrix-gateway-token');
-  fixtures = { secretId: secret.id, groupId: group.id, tokenId: token.id, victimUserId: victim.userId, orgId: app.orgA.orgId };
+  const key = await admin.secrets.create({ name: 'matrix-key', value: 'sk-matrix', scope: 'agent' });
+  const provider = await admin.providers.create({ name: 'p', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: key.id, config: CONFIG });
+  // Unreachable on purpose (port 9, loopback refused by default): validate answers fast.
+  const mcp = await admin.mcpServers.create({ name: 'm', url: 'http://127.0.0.1:9/mcp', secretRef: key.id });
+  const agent = await admin.agents.create({ name: 'a', providerId: provider.id, modelId: 'gpt-4o-mini', mcpServerIds: [mcp.id] });
+  fixtures = {
+    secretId: secret.id,
+    keyId: key.id,
+    providerId: provider.id,
+    agentId: agent.id,
+    mcpServerId: mcp.id,
+    groupId: group.id,
+    tokenId: token.id,
+    victimUserId: victim.userId,
+    orgId: app.orgA.orgId,
+  };
 });
 afterAll(() => app.close());
 

@@ -23,6 +23,8 @@ const envSchema = z.object({
   REVEAL_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(3_600_000).default(300_000),
+  MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  MCP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
 /** Everything the server reads from its environment, validated once at start. */
@@ -42,6 +44,9 @@ export interface Config {
   dbPoolSize: number;
   /** How long a plaintext data key may be reused before the keyring is asked again. */
   dataKeyCacheMaxAgeMs: number;
+  /** MCP validation: connecting (and first byte), then each MCP request. */
+  mcpConnectTimeoutMs: number;
+  mcpRequestTimeoutMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -80,5 +85,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     revealRateLimit: e.REVEAL_RATE_LIMIT,
     dbPoolSize: e.DB_POOL_SIZE,
     dataKeyCacheMaxAgeMs: e.DATA_KEY_CACHE_MAX_AGE_MS,
+    mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+    mcpRequestTimeoutMs: e.MCP_REQUEST_TIMEOUT_MS,
   });
 }

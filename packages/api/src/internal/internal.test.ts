@@ -18,8 +18,8 @@ beforeAll(async () => {
   app = await createTestApp();
   admin = app.caller(app.orgA.adminToken);
   worker = app.caller(app.orgA.workerToken);
-  agentId = await createTestAgent(app, app.orgA.orgId);
-  otherAgentId = await createTestAgent(app, app.orgA.orgId);
+  agentId = await createTestAgent(app, app.orgA);
+  otherAgentId = await createTestAgent(app, app.orgA);
   chatId = (await admin.groups.create({ name: 'support chat' })).id;
   otherChatId = (await admin.groups.create({ name: 'sales chat' })).id;
 });

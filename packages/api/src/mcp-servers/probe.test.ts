@@ -33,11 +33,11 @@ describe('probeMcpServer', () => {
   });
 
   it.each([
-    ['a wrong token', () => [mcp.url, 'wrong-token'], 'UNAUTHORIZED', /rejected the credentials \(HTTP 401\)/],
-    ['no token', () => [mcp.url, null], 'UNAUTHORIZED', /HTTP 401/],
-    ['a stopped server', () => ['http://127.0.0.1:9/mcp', TOKEN], 'UNREACHABLE', /could not be reached \(ECONNREFUSED\)/],
-    ['a server that never answers', () => [silent.url, TOKEN], 'TIMEOUT', /did not answer within/],
-    ['a plain web page', () => [plain.url, TOKEN], 'NOT_MCP', /not as an MCP server/],
+    ['a wrong token', (): [string, string | null] => [mcp.url, 'wrong-token'], 'UNAUTHORIZED', /rejected the credentials \(HTTP 401\)/],
+    ['no token', (): [string, string | null] => [mcp.url, null], 'UNAUTHORIZED', /HTTP 401/],
+    ['a stopped server', (): [string, string | null] => ['http://127.0.0.1:9/mcp', TOKEN], 'UNREACHABLE', /could not be reached \(ECONNREFUSED\)/],
+    ['a server that never answers', (): [string, string | null] => [silent.url, TOKEN], 'TIMEOUT', /did not answer within/],
+    ['a plain web page', (): [string, string | null] => [plain.url, TOKEN], 'NOT_MCP', /not as an MCP server/],
   ] as const)('gives its own clear error for %s', async (_label, args, code, message) => {
     const [url, token] = args();
     const result = await probe(url, token);

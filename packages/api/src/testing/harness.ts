@@ -94,16 +94,22 @@ export async function createTestApp(
 }
 
 /**
- * An agent of the org, for tests that need one before the agents API exists in their setup.
- * @example const agentId = await createTestAgent(app, app.orgA.orgId);
+ * An agent of the org on a new provider (with its key), through the API as an admin would.
+ * @example const agentId = await createTestAgent(app, app.orgA);
  */
-export async function createTestAgent(app: TestApp, orgId: string): Promise<string> {
-  const row = await app.deps.db
-    .insertInto('agents')
-    .values({ org_id: orgId, name: `agent-${crypto.randomUUID().slice(0, 8)}`, model: 'gpt-4o-mini' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+export async function createTestAgent(app: TestApp, org: TestOrg, mcpServerIds: string[] = []): Promise<string> {
+  const admin = app.caller(org.adminToken);
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const key = await admin.secrets.create({ name: `provider-key-${suffix}`, value: `sk-test-${suffix}`, scope: 'agent' });
+  const provider = await admin.providers.create({
+    name: `openai ${suffix}`,
+    providerType: 'cloudflare-ai-gateway',
+    kind: 'openai',
+    secretRef: key.id,
+    config: { accountId: '0123456789abcdef0123456789abcdef', gateway: 'test-gateway' },
+  });
+  const agent = await admin.agents.create({ name: `agent-${suffix}`, providerId: provider.id, modelId: 'gpt-4o-mini', mcpServerIds });
+  return agent.id;
 }
 
 /** The real HTTP server for a test app, on a free loopback port. */
