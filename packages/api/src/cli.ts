@@ -4,6 +4,7 @@ import { openDeps, prepareDatabase } from './app';
 import { loadConfig } from './core/config';
 import { createLogger } from './core/logger';
 import { withOperatorDeps } from './core/operator';
+import { registerBackfillCommands } from './backfill/commands';
 import { registerInfraSecretCommands } from './infra-secrets/commands';
 import { registerKekCommands } from './kek/commands';
 import { bootstrapIfEmpty, createOrg, createWorkerToken } from './orgs/service';
@@ -100,6 +101,7 @@ program
 
 registerKekCommands(program);
 registerInfraSecretCommands(program);
+registerBackfillCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`strongroom: ${err instanceof Error ? err.message : String(err)}`);
