@@ -89,6 +89,12 @@ const ROWS: Record<string, Row> = {
     input: (f) => ({ orgId: f.orgId, secretId: f.keyId, agentId: f.agentId }),
     foreignIsNotFound: true,
   },
+  'internal.agentRuntimeConfig': { role: 'worker', input: (f) => ({ orgId: f.orgId, agentId: f.agentId }), foreignIsNotFound: true },
+  'internal.resolveMcpToken': {
+    role: 'worker',
+    input: (f) => ({ orgId: f.orgId, agentId: f.agentId, mcpServerId: f.mcpServerId }),
+    foreignIsNotFound: true,
+  },
   'internal.secretVersions': { role: 'worker', input: (f) => ({ orgId: f.orgId, ids: [f.secretId] }), foreignIsNotFound: true },
   'internal.events': { role: 'worker', input: (f) => ({ orgId: f.orgId }), foreignIsNotFound: true },
   'internal.infraSecret': { role: 'worker', input: () => ({ name: 'ai-gateway-token' }) },

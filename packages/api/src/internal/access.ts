@@ -29,6 +29,9 @@ export async function decide(trx: Transaction<Database>, req: ResolutionRequest)
     chat_id: string | null;
     agent_grant: boolean;
     chat_grant: boolean;
+    referrers: number;
+    via_provider: boolean;
+    via_mcp: boolean;
   }>`
     select s.id as secret_id, s.scope, s.version, s.value,
       (select a.id from agents a where a.id = ${req.agentId} and a.org_id = ${req.orgId}) as agent_id,
@@ -36,19 +39,25 @@ export async function decide(trx: Transaction<Database>, req: ResolutionRequest)
       exists (select 1 from secret_grants sg where sg.secret_id = s.id
         and sg.grantee_type = 'agent' and sg.grantee_id = ${req.agentId}) as agent_grant,
       exists (select 1 from secret_grants sg where sg.secret_id = s.id
-        and sg.grantee_type = 'group' and sg.grantee_id = ${req.chatId ?? null}::uuid) as chat_grant
+        and sg.grantee_type = 'group' and sg.grantee_id = ${req.chatId ?? null}::uuid) as chat_grant,
+      (select count(*)::int from providers p where p.secret_ref = s.id)
+        + (select count(*)::int from mcp_servers m where m.secret_ref = s.id) as referrers,
+      exists (select 1 from agents a join providers p on p.id = a.provider_id
+        where a.id = ${req.agentId} and a.org_id = s.org_id and p.secret_ref = s.id) as via_provider,
+      exists (select 1 from agent_mcp_servers am join mcp_servers m on m.id = am.mcp_server_id
+        where am.agent_id = ${req.agentId} and m.secret_ref = s.id) as via_mcp
     from secrets s where s.id = ${req.secretId} and s.org_id = ${req.orgId}`.execute(trx);
   const row = rows[0];
   if (!row?.secret_id || !row.value || row.version === null) throw notFound('Secret');
   if (!row.agent_id) throw notFound('Agent');
   if (req.chatId && !row.chat_id) throw notFound('Chat');
   const secret = { version: row.version, value: row.value };
-  const referrers = await referrersFor(trx, req);
   let decision: Decision;
-  if (referrers.total > 0) {
-    decision = referrers.usable
-      ? { allowed: true, via: referrers.usable }
-      : { allowed: false, reason: 'it is a credential of a provider or MCP server this agent does not use' };
+  if (row.referrers > 0) {
+    decision =
+      row.via_provider || row.via_mcp
+        ? { allowed: true, via: row.via_provider ? 'the agent’s provider' : 'an MCP server of the agent' }
+        : { allowed: false, reason: 'it is a credential of a provider or MCP server this agent does not use' };
   } else if (row.scope === 'agent') {
     decision = { allowed: true, via: 'agent scope' };
   } else if (row.agent_grant || row.chat_grant) {
@@ -57,9 +66,4 @@ export async function decide(trx: Transaction<Database>, req: ResolutionRequest)
     decision = { allowed: false, reason: 'no grant names this agent or chat' };
   }
   return { secret, decision };
-}
-
-/** Providers and MCP servers referencing the secret, and one this agent uses, if any. */
-async function referrersFor(_trx: Transaction<Database>, _req: ResolutionRequest): Promise<{ total: number; usable?: string }> {
-  return { total: 0 };
 }

@@ -76,6 +76,42 @@ describe('internal.resolveSecret', () => {
   });
 });
 
+describe('provider keys and MCP tokens', () => {
+  it('resolve only through the provider or MCP server that references them, for an agent that uses it', async () => {
+    const mcpToken = await admin.secrets.create({ name: 'mcp-token-ref', value: 'mcp-token', scope: 'agent' });
+    const server = await admin.mcpServers.create({ name: 'tools', url: 'https://tools.example.test/mcp', secretRef: mcpToken.id });
+    const user = await createTestAgent(app, app.orgA, [server.id]);
+    const config = await worker.internal.agentRuntimeConfig({ orgId: app.orgA.orgId, agentId: user, chatId });
+    expect(config).toMatchObject({
+      model: 'openai/gpt-4o-mini',
+      provider: { kind: 'openai', needsConfiguration: false, secretVersion: 1, config: { gateway: 'test-gateway' } },
+      mcpServers: [{ id: server.id, secretRef: mcpToken.id, secretVersion: 1, hasLegacyToken: false }],
+    });
+    expect(JSON.stringify(config)).not.toMatch(/sk-test|mcp-token"/);
+    const providerKey = config.provider.secretRef!;
+
+    // The provider key: for the agent on that provider, not for another agent even though it is agent-scope.
+    expect((await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: providerKey, agentId: user })).value).toMatch(/^sk-test-/);
+    const denied = await expectTRPCError(worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: providerKey, agentId }), 'FORBIDDEN');
+    expect(denied.message).toMatch(/provider or MCP server this agent does not use/);
+    // The MCP token: for agents that attached the server.
+    expect((await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: mcpToken.id, agentId: user })).value).toBe('mcp-token');
+    await expectTRPCError(worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: mcpToken.id, agentId }), 'FORBIDDEN');
+    expect(await worker.internal.resolveMcpToken({ orgId: app.orgA.orgId, agentId: user, mcpServerId: server.id })).toEqual({
+      value: 'mcp-token',
+      secretId: mcpToken.id,
+      version: 1,
+    });
+    await expectTRPCError(worker.internal.resolveMcpToken({ orgId: app.orgA.orgId, agentId, mcpServerId: server.id }), 'NOT_FOUND');
+  });
+
+  it('an agent of another org, or a chat of another org, is not found', async () => {
+    const theirs = await createTestAgent(app, app.orgB);
+    await expectTRPCError(worker.internal.agentRuntimeConfig({ orgId: app.orgA.orgId, agentId: theirs }), 'NOT_FOUND');
+    await expectTRPCError(worker.internal.agentRuntimeConfig({ orgId: app.orgA.orgId, agentId, chatId: crypto.randomUUID() }), 'NOT_FOUND');
+  });
+});
+
 describe('internal.secretVersions and internal.events', () => {
   it('tells versions of the org’s secrets only', async () => {
     const { id } = await admin.secrets.create({ name: 'versioned', value: 'a', scope: 'agent' });

@@ -3,7 +3,7 @@ import { readInfraSecret } from '../infra-secrets/service';
 import { id } from '../core/schemas';
 import { router, workerProcedure } from '../core/trpc';
 import { notFound } from '../core/errors';
-import { resolveSecret, secretEvents, secretVersions } from './service';
+import { agentRuntimeConfig, resolveMcpToken, resolveSecret, secretEvents, secretVersions } from './service';
 
 /** Every internal call names the org it acts for; a worker token serves only its own org. */
 const forOrg = workerProcedure.input(z.object({ orgId: id })).use(({ ctx, input, next }) => {
@@ -25,6 +25,34 @@ export const internalRouter = router({
     .input(z.strictObject({ orgId: id, secretId: id, ...runContext }))
     .output(z.strictObject({ id, version: z.number().int(), value: z.string() }))
     .query(({ ctx, input }) => resolveSecret(ctx, input)),
+  /** The agent, its provider and MCP servers, with secret references and versions, no values. */
+  agentRuntimeConfig: forOrg
+    .input(z.strictObject({ orgId: id, agentId: id, chatId: id.optional() }))
+    .output(
+      z.strictObject({
+        agent: z.strictObject({ id, name: z.string(), modelId: z.string(), instructions: z.string() }),
+        provider: z.strictObject({
+          id,
+          name: z.string(),
+          providerType: z.string(),
+          kind: z.string(),
+          config: z.strictObject({ accountId: z.string().optional(), gateway: z.string().optional() }),
+          secretRef: id.nullable(),
+          secretVersion: z.number().int().nullable(),
+          needsConfiguration: z.boolean(),
+        }),
+        model: z.string(),
+        mcpServers: z.array(
+          z.strictObject({ id, name: z.string(), url: z.string(), secretRef: id.nullable(), secretVersion: z.number().int().nullable(), hasLegacyToken: z.boolean() }),
+        ),
+      }),
+    )
+    .query(({ ctx, input }) => agentRuntimeConfig(ctx, input)),
+  /** The bearer token of one of the agent's MCP servers (its secret, or the legacy token). */
+  resolveMcpToken: forOrg
+    .input(z.strictObject({ orgId: id, mcpServerId: id, ...runContext }))
+    .output(z.strictObject({ value: z.string(), secretId: id.nullable(), version: z.number().int() }))
+    .query(({ ctx, input }) => resolveMcpToken(ctx, input)),
   secretVersions: forOrg
     .input(z.strictObject({ orgId: id, ids: z.array(id).max(1000) }))
     .output(z.record(z.string(), z.number().int()))

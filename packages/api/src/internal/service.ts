@@ -3,6 +3,8 @@ import { appendAudit } from '../audit/service';
 import { auditActor, type WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
 import type { SecretEvent } from '../core/event-hub';
+import { notFound } from '../core/errors';
+import { legacyTokenOf, mcpCredential } from '../mcp-servers/credentials';
 import { openSecretValue, secretContext } from '../secrets/sealing';
 import { decide, type ResolutionRequest } from './access';
 
@@ -82,4 +84,106 @@ export async function* secretEvents(call: Call<WorkerActor>, orgId: string, sign
     offResync();
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * What the runtime needs to run an agent: the agent, its provider and its MCP servers, with
+ * secret references and current versions — never a value.
+ */
+export async function agentRuntimeConfig(call: Call<WorkerActor>, input: { orgId: string; agentId: string; chatId?: string | undefined }) {
+  const { db } = call.deps;
+  const agent = await db
+    .selectFrom('agents as a')
+    .innerJoin('providers as p', 'p.id', 'a.provider_id')
+    .leftJoin('secrets as s', 's.id', 'p.secret_ref')
+    .select([
+      'a.id',
+      'a.name',
+      'a.model_id',
+      'a.instructions',
+      'p.id as provider_id',
+      'p.name as provider_name',
+      'p.provider_type',
+      'p.kind',
+      'p.config',
+      'p.secret_ref',
+      'p.needs_configuration',
+      's.version as secret_version',
+    ])
+    .where('a.id', '=', input.agentId)
+    .where('a.org_id', '=', input.orgId)
+    .executeTakeFirst();
+  if (!agent) throw notFound('Agent');
+  if (input.chatId) {
+    const chat = await db.selectFrom('groups').select('id').where('id', '=', input.chatId).where('org_id', '=', input.orgId).executeTakeFirst();
+    if (!chat) throw notFound('Chat');
+  }
+  const servers = await db
+    .selectFrom('agent_mcp_servers as am')
+    .innerJoin('mcp_servers', 'mcp_servers.id', 'am.mcp_server_id')
+    .leftJoin('secrets as s', 's.id', 'mcp_servers.secret_ref')
+    .select(['mcp_servers.id', 'mcp_servers.name', 'mcp_servers.url', 'mcp_servers.secret_ref', 's.version as secret_version', legacyTokenOf.as('legacy_token')])
+    .where('am.agent_id', '=', agent.id)
+    .orderBy('mcp_servers.name')
+    .execute();
+  return {
+    agent: { id: agent.id, name: agent.name, modelId: agent.model_id, instructions: agent.instructions },
+    provider: {
+      id: agent.provider_id,
+      name: agent.provider_name,
+      providerType: agent.provider_type,
+      kind: agent.kind,
+      config: agent.config,
+      secretRef: agent.secret_ref,
+      secretVersion: agent.secret_version,
+      needsConfiguration: agent.needs_configuration,
+    },
+    model: `${agent.kind}/${agent.model_id}`,
+    mcpServers: servers.map((s) => ({
+      id: s.id,
+      name: s.name,
+      url: s.url,
+      secretRef: s.secret_ref,
+      secretVersion: s.secret_version,
+      hasLegacyToken: s.legacy_token !== null,
+    })),
+  };
+}
+
+/**
+ * The bearer token of an MCP server attached to the agent (dual read: its secret, else the legacy
+ * token), audited as `secret.access`.
+ */
+export async function resolveMcpToken(
+  call: Call<WorkerActor>,
+  input: { orgId: string; agentId: string; mcpServerId: string; chatId?: string | undefined; runId?: string | undefined },
+) {
+  const { deps } = call;
+  return deps.db.transaction().execute(async (trx) => {
+    const attached = await trx
+      .selectFrom('agent_mcp_servers as am')
+      .innerJoin('agents as a', 'a.id', 'am.agent_id')
+      .select('am.mcp_server_id')
+      .where('am.agent_id', '=', input.agentId)
+      .where('am.mcp_server_id', '=', input.mcpServerId)
+      .where('a.org_id', '=', input.orgId)
+      .executeTakeFirst();
+    if (!attached) throw notFound('MCP server of this agent');
+    const credential = await mcpCredential(deps, input.orgId, input.mcpServerId, trx);
+    if (credential.token === null) throw notFound('Credential of this MCP server');
+    await appendAudit(trx, auditActor(call.actor, call.requestId), {
+      action: 'secret.access',
+      targetType: 'mcpServer',
+      targetId: input.mcpServerId,
+      metadata: {
+        agentId: input.agentId,
+        chatId: input.chatId ?? null,
+        runId: input.runId ?? null,
+        source: credential.source,
+        secretId: credential.secretId,
+        version: credential.version,
+      },
+    });
+    return { value: credential.token, secretId: credential.secretId, version: credential.version };
+  });
 }
