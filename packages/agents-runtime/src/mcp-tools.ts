@@ -41,10 +41,10 @@ export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fe
       for (const [name, tool] of Object.entries(offered)) {
         // Two servers may offer the same tool name; the later one is prefixed with its server.
         const key = name in tools ? `${endpoint.name}_${name}` : name;
-        const execute = tool.execute;
-        tools[key] = execute
-          ? { ...tool, execute: async (input: unknown, options: never) => scrub.deep(await execute(input as never, options)) }
-          : tool;
+        const execute = tool.execute as ((input: unknown, options: unknown) => Promise<unknown>) | undefined;
+        tools[key] = (execute
+          ? { ...tool, execute: async (input: unknown, options: unknown) => scrub.deep(await execute(input, options)) }
+          : tool) as ToolSet[string];
       }
     }
   } catch (err) {
