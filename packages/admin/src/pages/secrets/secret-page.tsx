@@ -1,0 +1,92 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, navigate } from '../../router';
+import { useTRPC } from '../../trpc';
+import { Dialog } from '../../ui/dialog';
+import { Badge, Loaded, When } from '../../ui/feedback';
+import { DeleteSecretDialog } from './delete-secret';
+import { GrantsPanel } from './grants';
+import { RevealValue } from './reveal';
+import { EditSecretForm, SetValueForm } from './secret-forms';
+import { UsedBy } from './used-by';
+import { VersionsPanel } from './versions';
+
+type Action = 'edit' | 'value' | 'delete';
+
+/** One secret: its metadata, the masked value with Reveal, versions and grants. */
+export function SecretPage(props: { id: string }) {
+  const trpc = useTRPC();
+  const secret = useQuery(trpc.secrets.get.queryOptions({ id: props.id }));
+  const [action, setAction] = useState<Action | null>(null);
+  const close = () => setAction(null);
+  return (
+    <section aria-labelledby="secret-title">
+      <p className="breadcrumb">
+        <Link to="/secrets">← Secrets</Link>
+      </p>
+      <Loaded query={secret}>
+        {(meta) => (
+          <>
+            <div className="page-header">
+              <h1 id="secret-title">{meta.name}</h1>
+              <div className="actions">
+                <button type="button" onClick={() => setAction('edit')}>
+                  Edit details
+                </button>
+                <button type="button" onClick={() => setAction('value')}>
+                  Set new value
+                </button>
+                <button type="button" className="danger" onClick={() => setAction('delete')}>
+                  Delete
+                </button>
+              </div>
+            </div>
+            <dl className="facts">
+              <dt>Value</dt>
+              <dd>
+                <RevealValue key={meta.id} secretId={meta.id} name={meta.name} />
+              </dd>
+              <dt>Namespace</dt>
+              <dd>{meta.namespace}</dd>
+              <dt>Scope</dt>
+              <dd>
+                <Badge>{meta.scope}</Badge>
+              </dd>
+              <dt>Description</dt>
+              <dd>{meta.description || <span className="muted">none</span>}</dd>
+              <dt>Version</dt>
+              <dd>v{meta.version}</dd>
+              <dt>Value changed</dt>
+              <dd>
+                <When iso={meta.rotatedAt} empty="never since created" />
+              </dd>
+              <dt>Created</dt>
+              <dd>
+                <When iso={meta.createdAt} />
+              </dd>
+              <dt>Used by</dt>
+              <dd>
+                <UsedBy refs={meta.usedBy} />
+              </dd>
+            </dl>
+            <div className="panels">
+              <VersionsPanel secret={meta} />
+              <GrantsPanel secret={meta} />
+            </div>
+            {action === 'edit' && (
+              <Dialog title="Edit details" onClose={close}>
+                <EditSecretForm secret={meta} onDone={close} />
+              </Dialog>
+            )}
+            {action === 'value' && (
+              <Dialog title={`New value for “${meta.name}”`} onClose={close}>
+                <SetValueForm secret={meta} onDone={close} />
+              </Dialog>
+            )}
+            {action === 'delete' && <DeleteSecretDialog secret={meta} onDeleted={() => navigate('/secrets')} onCancel={close} />}
+          </>
+        )}
+      </Loaded>
+    </section>
+  );
+}

@@ -1,0 +1,27 @@
+import type { FormEvent } from 'react';
+import { ErrorMessage } from './feedback';
+
+/** A submit handler that stays on the page (no navigation, nothing in the URL). */
+export const submitWith = (run: () => void) => (event: FormEvent) => {
+  event.preventDefault();
+  run();
+};
+
+/** The form-level error and the buttons every dialog form ends with. */
+export function FormActions(props: { error?: string | undefined; busy: boolean; submit: string; onCancel?: () => void; danger?: boolean }) {
+  return (
+    <>
+      {props.error && <ErrorMessage>{props.error}</ErrorMessage>}
+      <div className="actions">
+        {props.onCancel && (
+          <button type="button" onClick={props.onCancel}>
+            Cancel
+          </button>
+        )}
+        <button type="submit" className={props.danger ? 'danger' : 'primary'} disabled={props.busy}>
+          {props.busy ? 'Working…' : props.submit}
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+// The API package has no public testing entry point, so its harness is imported by path.
+import { CONSOLE_DIST } from '../../../api/src/console/plugin';
+import { buildServer } from '../../../api/src/server';
+import { createTestApp, type TestApp } from '../../../api/src/testing/harness';
+
+export interface ConsoleServer {
+  app: TestApp;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real API server with the built console, seeded orgs, and a short reveal time, on a free
+ * loopback port. MCP servers on 127.0.0.1 are allowed so a test can validate against its own.
+ */
+export async function startConsoleServer(options: { revealSeconds: number }): Promise<ConsoleServer> {
+  if (!existsSync(`${CONSOLE_DIST}/index.html`)) throw new Error('The console is not built: run `npm run build -w @strongroom/admin` first');
+  const app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: '127.0.0.1' } });
+  const server = await buildServer(app.deps, { console: { revealSeconds: options.revealSeconds } });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port');
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      await server.close();
+      await app.close();
+    },
+  };
+}
