@@ -14,6 +14,8 @@ export interface TestServer {
   readonly url: string;
   /** Requests received (any path). */
   readonly hits: number;
+  /** Headers of every request received, in order. */
+  readonly headers: Record<string, string | string[] | undefined>[];
   close(): Promise<void>;
 }
 
@@ -22,7 +24,11 @@ async function listen(server: Server, sockets: Set<Socket>, counter: { hits: num
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.on('request', () => counter.hits++);
+  const headers: TestServer['headers'] = [];
+  server.on('request', (req: IncomingMessage) => {
+    counter.hits++;
+    headers.push({ ...req.headers });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -30,6 +36,7 @@ async function listen(server: Server, sockets: Set<Socket>, counter: { hits: num
     get hits() {
       return counter.hits;
     },
+    headers,
     close() {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
