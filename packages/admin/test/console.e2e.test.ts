@@ -150,6 +150,21 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     await shoot('06-mcp-validate');
   });
 
+  it('refuses to delete a secret a provider uses, and says which one and why', async () => {
+    await nav('Secrets').click();
+    await page.getByRole('link', { name: 'openai-key' }).click();
+    await page.getByRole('link', { name: 'provider “OpenAI (prod)”' }).waitFor();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete “openai-key”' });
+    await dialog.getByRole('button', { name: 'Delete secret' }).click();
+    const refusal = dialog.getByRole('alert');
+    await refusal.getByText('Not deleted.').waitFor();
+    await refusal.getByRole('link', { name: 'provider “OpenAI (prod)”' }).waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('heading', { name: 'openai-key' }).waitFor();
+  });
+
   it('finds every step in the audit log, newest first, with an intact chain', async () => {
     await nav('Audit log').click();
     const actions = page.locator('table.audit tbody th code');
