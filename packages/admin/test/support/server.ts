@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-// The API package has no public testing entry point, so its harness is imported by path.
-import { CONSOLE_DIST } from '../../../api/src/console/plugin';
-import { buildServer } from '../../../api/src/server';
-import { createTestApp, type TestApp } from '../../../api/src/testing/harness';
+import { buildServer } from '@strongroom/api/app';
+import { createTestApp, type TestApp } from '@strongroom/api/testing';
+
+/** The console the server serves: this package's build (`vite build`, run by `npm test` first). */
+const BUILT = new URL('../../dist/index.html', import.meta.url);
 
 export interface ConsoleServer {
   app: TestApp;
@@ -15,7 +16,7 @@ export interface ConsoleServer {
  * loopback port. MCP servers on 127.0.0.1 are allowed so a test can validate against its own.
  */
 export async function startConsoleServer(options: { revealSeconds: number }): Promise<ConsoleServer> {
-  if (!existsSync(`${CONSOLE_DIST}/index.html`)) throw new Error('The console is not built: run `npm run build -w @strongroom/admin` first');
+  if (!existsSync(BUILT)) throw new Error('The console is not built: run `npm run build -w @strongroom/admin` first');
   const app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: '127.0.0.1' } });
   const server = await buildServer(app.deps, { console: { revealSeconds: options.revealSeconds } });
   await server.listen({ port: 0, host: '127.0.0.1' });
