@@ -19,7 +19,7 @@ export function problemOf(err: unknown): Problem {
   const message = (err as Error).message;
   const byCode: Record<string, string> = {
     UNAUTHORIZED: 'This token is not valid: it is wrong, revoked or expired.',
-    FORBIDDEN: `Not allowed. ${message}.`,
+    FORBIDDEN: `Not allowed: ${message}`,
   };
   return {
     message: byCode[data.code] ?? message,

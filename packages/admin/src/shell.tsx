@@ -48,7 +48,7 @@ export function Shell() {
       <main className="sign-in">
         <div className="card">
           <CallError error={me.error} />
-          <button type="button" onClick={signOut}>
+          <button type="button" onClick={() => signOut()}>
             Sign out
           </button>
         </div>
@@ -88,7 +88,7 @@ function Layout({ me }: { me: Me }) {
           <span className="muted">{me.user.email}</span>
           <Badge tone={me.role === 'admin' ? 'ok' : 'neutral'}>{me.role}</Badge>
         </div>
-        <button type="button" onClick={signOut}>
+        <button type="button" onClick={() => signOut()}>
           Sign out
         </button>
       </header>

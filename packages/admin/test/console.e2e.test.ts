@@ -183,6 +183,22 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     await page.getByText('reason=e2e check').waitFor();
   });
 
+  it('shows a new token once, with a working copy button', async () => {
+    await nav('Tokens').click();
+    await page.getByRole('button', { name: 'New token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New token' });
+    await dialog.getByLabel('Name', { exact: true }).fill('ci');
+    await dialog.getByRole('button', { name: 'Create token' }).click();
+    const token = await dialog.getByTestId('shown-once').textContent();
+    expect(token).toMatch(/^sru_/);
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await dialog.getByText('Copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('rowheader', { name: 'ci' }).waitFor();
+    expect(await page.content()).not.toContain(token!);
+  });
+
   it('opens the browsable API from the console, served by this server under its CSP', async () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
@@ -192,7 +208,7 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     expect(errors).toEqual([]);
     await shoot('09-api-docs');
     await page.goBack();
-    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
   });
 
   it('fits a narrow window without sideways scrolling', async () => {
@@ -231,5 +247,13 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     await page.getByRole('button', { name: 'New agent' }).waitFor();
     expect(await page.getByRole('button', { name: /Reveal/ }).count()).toBe(0);
     expect(await page.content()).not.toContain(CANARY);
+  });
+
+  it('ends the session with a reason when the member is removed meanwhile', async () => {
+    await server.app.caller(server.app.orgA.adminToken).members.remove({ userId: server.app.orgA.memberUserId });
+    await page.reload();
+    await page.getByText('Your session ended').waitFor();
+    await page.getByLabel('Token', { exact: true }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('strongroom.token'))).toBeNull();
   });
 });

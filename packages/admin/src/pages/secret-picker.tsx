@@ -1,19 +1,30 @@
+import type { RouterInputs } from '@strongroom/client';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../trpc';
 import { Field } from '../ui/field';
 
+type Scope = NonNullable<Exclude<RouterInputs['secrets']['options'], void>['scope']>;
+
 /**
  * Picks a secret by name for a provider key or an MCP token. It lists only what may be attached
- * (`secrets.options` with agent scope: names, never values), so members can use it too.
+ * (`secrets.options`: names, never values; provider keys must be agent-scope), so members can use it too.
  */
-export function SecretPicker(props: { label: string; value: string; onChange: (id: string) => void; error?: string | undefined; optional?: boolean }) {
+export function SecretPicker(props: {
+  label: string;
+  value: string;
+  onChange: (id: string) => void;
+  error?: string | undefined;
+  optional?: boolean;
+  scope?: Scope;
+}) {
   const trpc = useTRPC();
-  const options = useQuery(trpc.secrets.options.queryOptions({ scope: 'agent' }));
+  const options = useQuery(trpc.secrets.options.queryOptions({ scope: props.scope }));
+  const which = props.scope ? `${props.scope}-scope secrets` : 'secrets';
   const hint = options.error
     ? 'The list of secrets could not be loaded.'
     : options.data?.length === 0
-      ? 'No agent-scope secrets yet: an admin creates one on the Secrets page.'
-      : 'Agent-scope secrets of this org; the value stays on the server.';
+      ? `No ${which} yet: an admin creates one on the Secrets page.`
+      : `The org's ${which}; the value stays on the server.`;
   return (
     <Field label={props.label} error={props.error} hint={hint}>
       {(p) => (

@@ -1,13 +1,13 @@
 import { createStrongroomClient } from '@strongroom/client';
 import { type FormEvent, useState } from 'react';
 import { problemOf } from '../errors';
-import { signIn } from '../session';
+import { endedReason, signIn } from '../session';
 import { Field } from '../ui/field';
 
 /** Checks the token with `me` before keeping it, so a typo is caught here and not page by page. */
 export function SignIn() {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState(endedReason);
   const [busy, setBusy] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();

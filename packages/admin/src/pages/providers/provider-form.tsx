@@ -46,7 +46,7 @@ export function ProviderForm(props: { provider?: Provider; onDone: () => void })
           </select>
         )}
       </Field>
-      <SecretPicker label="Provider key" value={secretRef} onChange={setSecretRef} error={errors.field('secretRef')} />
+      <SecretPicker label="Provider key" scope="agent" value={secretRef} onChange={setSecretRef} error={errors.field('secretRef')} />
       <Field label="Cloudflare account id" error={errors.field('config.accountId')} hint="32 hexadecimal digits, from the Cloudflare dashboard.">
         {(p) => <input {...p} required spellCheck={false} value={accountId} onChange={(e) => setAccountId(e.target.value)} />}
       </Field>
