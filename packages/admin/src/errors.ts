@@ -50,5 +50,5 @@ export function formErrors(err: unknown, fields: readonly string[]) {
   };
   const named = problem ? [...Object.keys(problem.fieldErrors), ...(problem.field ? [problem.field] : [])] : [];
   const placed = named.length > 0 && named.every((name) => fields.includes(name));
-  return { field, form: problem && !placed ? problem.message : undefined, problem };
+  return { field, form: problem && !placed ? problem.message : undefined };
 }

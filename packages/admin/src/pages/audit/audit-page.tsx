@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { formErrors } from '../../errors';
 import { useTRPC, useTRPCClient } from '../../trpc';
 import { Field } from '../../ui/field';
-import { Badge, CallError, When } from '../../ui/feedback';
+import { Badge, CallError, ErrorMessage, When } from '../../ui/feedback';
 import { useDebounced } from '../../ui/hooks';
 import { usePages } from '../../ui/paging';
 import { useMemberEmails } from '../members-page';
@@ -69,7 +69,7 @@ export function AuditPage() {
           {(p) => <input {...p} type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />}
         </Field>
       </form>
-      {errors.form && <CallError error={log.error} />}
+      {errors.form && <ErrorMessage>{errors.form}</ErrorMessage>}
       {log.isPending && <p role="status" className="muted">Loading…</p>}
       {log.isSuccess && rows.length === 0 && <p className="empty">No events match these filters.</p>}
       {rows.length > 0 && (

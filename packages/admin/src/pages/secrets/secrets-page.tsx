@@ -5,7 +5,7 @@ import { Link, navigate } from '../../router';
 import { useTRPCClient } from '../../trpc';
 import { Dialog } from '../../ui/dialog';
 import { Field } from '../../ui/field';
-import { Badge, CallError, Masked, When } from '../../ui/feedback';
+import { Badge, ErrorMessage, Masked, When } from '../../ui/feedback';
 import { useDebounced } from '../../ui/hooks';
 import { usePages } from '../../ui/paging';
 import { UsedBy } from './used-by';
@@ -52,7 +52,7 @@ export function SecretsPage() {
           )}
         </Field>
       </form>
-      {errors.form && <CallError error={list.error} />}
+      {errors.form && <ErrorMessage>{errors.form}</ErrorMessage>}
       {list.isPending && <p role="status" className="muted">Loading…</p>}
       {list.isSuccess && items.length === 0 && <p className="empty">No secrets match. Create one with “New secret”.</p>}
       {items.length > 0 && (
