@@ -38,7 +38,13 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  await app.register(helmet, { global: true });
+  await app.register(helmet, {
+    global: true,
+    // Everything the console and /docs load is same-origin, so upgrading requests adds nothing; and
+    // over plain HTTP on a non-loopback address (HOST=0.0.0.0 without TLS) it would send the
+    // browser to https:// for every script and stylesheet, and the pages would not load.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

@@ -62,6 +62,12 @@ describe('admin console at /', () => {
     expect((await built.inject({ method: 'POST', url: '/secrets' })).statusCode).toBe(404);
   });
 
+  it('does not send browsers to https:// for its own assets, so plain HTTP on any address works', async () => {
+    const csp = (await built.inject({ url: '/' })).headers['content-security-policy'];
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/upgrade-insecure-requests/);
+  });
+
   it('tells the console how long a revealed value stays on screen', async () => {
     expect((await built.inject({ url: '/console/config.json' })).json()).toEqual({ revealSeconds: 7 });
   });
