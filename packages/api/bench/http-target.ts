@@ -27,6 +27,18 @@ await prepareDatabase(deps);
 const org = await createOrg(deps.db, { name: 'bench', adminEmail: 'bench@strongroom.local' });
 const caller = createCaller(createContextInner({ deps, token: org.adminToken }));
 const secret = await caller.secrets.create({ name: 'bench', value: randomBytes(512).toString('base64'), scope: 'org' });
+// What the runtime resolves: an agent-scope secret, for an agent on a provider.
+const shared = await caller.secrets.create({ name: 'tool-key', value: randomBytes(48).toString('base64'), scope: 'agent' });
+const key = await caller.secrets.create({ name: 'provider-key', value: randomBytes(48).toString('base64'), scope: 'agent' });
+const provider = await caller.providers.create({
+  name: 'bench',
+  providerType: 'cloudflare-ai-gateway',
+  kind: 'openai',
+  secretRef: key.id,
+  config: { accountId: '0123456789abcdef0123456789abcdef', gateway: 'bench' },
+});
+const agent = await caller.agents.create({ name: 'bench', providerId: provider.id, modelId: 'gpt-4o-mini' });
+const worker = await caller.tokens.create({ name: 'bench worker', kind: 'worker' });
 
 const api = await buildServer(deps);
 const apiUrl = await api.listen({ port: 0, host: '127.0.0.1' });
@@ -38,4 +50,15 @@ ceiling.get<{ Params: { id: string } }>('/secrets/:id', async (req) => {
 });
 const ceilingUrl = await ceiling.listen({ port: 0, host: '127.0.0.1' });
 process.on('SIGTERM', () => process.exit(0));
-console.log(JSON.stringify({ apiUrl, ceilingUrl, token: org.adminToken, secretId: secret.id }));
+console.log(
+  JSON.stringify({
+    apiUrl,
+    ceilingUrl,
+    token: org.adminToken,
+    secretId: secret.id,
+    orgId: org.orgId,
+    workerToken: worker.token,
+    agentId: agent.id,
+    resolvableId: shared.id,
+  }),
+);

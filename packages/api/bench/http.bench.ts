@@ -24,6 +24,10 @@ interface Target {
   ceilingUrl: string;
   token: string;
   secretId: string;
+  orgId: string;
+  workerToken: string;
+  agentId: string;
+  resolvableId: string;
 }
 
 /** Starts http-target.ts in its own process and waits for its JSON line. */
@@ -75,8 +79,15 @@ export async function runHttpBench(): Promise<BenchSection> {
       headers,
       body: JSON.stringify({ id: target.secretId }),
     });
+    const resolve = await load({
+      url: `${target.apiUrl}/trpc/internal.resolveSecret?input=${encodeURIComponent(
+        JSON.stringify({ orgId: target.orgId, secretId: target.resolvableId, agentId: target.agentId }),
+      )}`,
+      headers: { authorization: `Bearer ${target.workerToken}` },
+    });
     const ceilingRps = base.requests.average;
-    const errors = [base, get, reveal].reduce((n, r) => n + r.errors + r.timeouts + r.non2xx, 0);
+    const errors = [base, get, reveal, resolve].reduce((n, r) => n + r.errors + r.timeouts + r.non2xx, 0);
+    const resolveRatio = resolve.requests.average / ceilingRps;
     return {
       name: 'HTTP on Postgres',
       baseline: `bare Fastify route with one pg primary-key lookup; ${CONNECTIONS} connections × ${DURATION_S} s each, autocannon, 127.0.0.1`,
@@ -84,8 +95,12 @@ export async function runHttpBench(): Promise<BenchSection> {
         row('ceiling: bare Fastify + pg primary-key lookup', base, ceilingRps),
         row('secrets.get (admin token, metadata)', get, ceilingRps),
         row('secrets.reveal (decrypt + audit row + rate limit)', reveal, ceilingRps),
+        row('internal.resolveSecret (worker token, scope check, decrypt, audit row)', resolve, ceilingRps),
       ],
-      checks: [{ target: '0 errors', met: errors === 0, value: String(errors) }],
+      checks: [
+        { target: '0 errors', met: errors === 0, value: String(errors) },
+        { target: 'internal.resolveSecret ≥ 50 % of the ceiling', met: resolveRatio >= 0.5, value: `${(resolveRatio * 100).toFixed(0)} %` },
+      ],
     };
   } finally {
     stop();

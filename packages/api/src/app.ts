@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Keyring } from '@strongroom/crypto';
 import { migrateToLatest, openStorage, type Storage } from '@strongroom/db';
 import type { Logger } from 'pino';
+import { createAccessLog } from './audit/access-log';
 import type { Config } from './core/config';
 import type { AppDeps } from './core/deps';
 import { createEventHub } from './core/event-hub';
@@ -38,6 +39,7 @@ export async function openDeps(
     log,
     events,
     auth: createAuthenticator(storage.db, events),
+    accessLog: createAccessLog(storage.db),
   };
 }
 

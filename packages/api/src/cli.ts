@@ -32,9 +32,8 @@ async function serve(): Promise<void> {
     console.log(`worker token: ${created.workerToken}`);
   }
   const app = await buildServer(deps);
-  const address = await app.listen({ port: config.port, host: config.host });
-  console.log(`Strongroom is serving on ${address}`);
 
+  // Handlers go in before the address is printed: whoever reads it may signal at once.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -52,6 +51,9 @@ async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  console.log(`Strongroom is serving on ${address}`);
 }
 
 const program = new Command('strongroom')

@@ -43,7 +43,7 @@ describe('strongroom CLI', () => {
         expect(second.stderr).toMatch(/DATABASE_URL/);
       }
     } finally {
-      expect(await first.stop()).toBe(0);
+      expect(await first.stop(), first.output()).toBe(0);
     }
 
     const again = await spawnServe(env);

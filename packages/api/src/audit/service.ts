@@ -20,32 +20,59 @@ const NO_ORG = '00000000-0000-0000-0000-000000000000';
  * @example await appendAudit(trx, auditActor(actor, requestId), { action: 'secret.create', targetId: id });
  */
 export async function appendAudit(trx: Transaction<Database>, actor: AuditActor, event: AuditEvent): Promise<void> {
-  const chain = actor.orgId ?? NO_ORG;
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`strongroom:audit:${chain}`}, 0))`.execute(trx);
-  const last = await trx
+  await appendAuditRows(trx, actor.orgId, [{ actor, event }]);
+}
+
+/** The last row of a chain: what the next row links to. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** Reads a chain's head (the genesis head for an empty chain). */
+export async function readChainHead(db: Kysely<Database>, orgId: string | null): Promise<ChainHead> {
+  const chain = orgId ?? NO_ORG;
+  const last = await db
     .selectFrom('audit_log')
     .select(['seq', 'hash'])
     .where(sql<string>`coalesce(org_id, ${NO_ORG}::uuid)`, '=', chain)
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const fields: ChainedFields = {
-    org_id: actor.orgId,
-    seq: (last?.seq ?? 0) + 1,
-    actor_type: actor.actorType,
-    actor_id: actor.actorId,
-    action: event.action,
-    target_type: event.targetType ?? null,
-    target_id: event.targetId ?? null,
-    request_id: actor.requestId,
-    metadata: event.metadata ?? {},
-    created_at: new Date(),
-    prev_hash: last?.hash ?? GENESIS_HASH,
-  };
-  await trx
-    .insertInto('audit_log')
-    .values({ ...fields, metadata: JSON.stringify(fields.metadata), hash: rowHash(fields) })
-    .execute();
+  return last ?? { seq: 0, hash: GENESIS_HASH };
+}
+
+/** Rows that extend a chain from `head`, each hashing the one before. */
+export function chainRows(head: ChainHead, orgId: string | null, entries: readonly { actor: AuditActor; event: AuditEvent }[]) {
+  let seq = head.seq;
+  let prevHash = head.hash;
+  return entries.map(({ actor, event }) => {
+    const fields: ChainedFields = {
+      org_id: orgId,
+      seq: ++seq,
+      actor_type: actor.actorType,
+      actor_id: actor.actorId,
+      action: event.action,
+      target_type: event.targetType ?? null,
+      target_id: event.targetId ?? null,
+      request_id: actor.requestId,
+      metadata: event.metadata ?? {},
+      created_at: new Date(),
+      prev_hash: prevHash,
+    };
+    prevHash = rowHash(fields);
+    return { ...fields, metadata: JSON.stringify(fields.metadata), hash: prevHash };
+  });
+}
+
+/** Appends rows, in order, to one chain (`orgId`, or the platform chain for null), under its lock. */
+export async function appendAuditRows(
+  trx: Transaction<Database>,
+  orgId: string | null,
+  entries: readonly { actor: AuditActor; event: AuditEvent }[],
+): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`strongroom:audit:${orgId ?? NO_ORG}`}, 0))`.execute(trx);
+  await trx.insertInto('audit_log').values(chainRows(await readChainHead(trx, orgId), orgId, entries)).execute();
 }
 
 /** Walks an org's chain in order; the first row whose hash, link or sequence is wrong is broken. */

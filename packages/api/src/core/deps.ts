@@ -2,6 +2,7 @@ import type { Envelope, Keyring } from '@strongroom/crypto';
 import type { Database, Storage } from '@strongroom/db';
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
+import type { AccessLog } from '../audit/access-log';
 import type { Authenticator } from '../tokens/authenticate';
 import type { Config } from './config';
 import type { EventHub } from './event-hub';
@@ -17,5 +18,7 @@ export interface AppDeps {
   /** NOTIFY fan-out: value changes for runtimes, auth changes for the token cache. */
   readonly events: EventHub;
   readonly auth: Authenticator;
+  /** Group-committed audit rows for reads (reveals, runtime accesses). */
+  readonly accessLog: AccessLog;
   readonly log: Logger;
 }

@@ -41,16 +41,14 @@ export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, nam
 /** A worker reads an infra secret; the access is audited in the worker's org. */
 export async function readInfraSecret(call: Call<WorkerActor>, name: string) {
   const { deps } = call;
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('infra_secrets').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!row) throw notFound(`Infra secret "${name}"`);
-    const value = await openSecretValue(deps, infraContext(name, row.version), row.value);
-    await appendAudit(trx, auditActor(call.actor, call.requestId), {
-      action: 'secret.access',
-      targetType: 'infra_secret',
-      targetId: name,
-      metadata: { version: row.version },
-    });
-    return { name, version: row.version, value };
+  const row = await deps.db.selectFrom('infra_secrets').selectAll().where('name', '=', name).executeTakeFirst();
+  if (!row) throw notFound(`Infra secret "${name}"`);
+  const value = await openSecretValue(deps, infraContext(name, row.version), row.value);
+  await deps.accessLog.record(auditActor(call.actor, call.requestId), {
+    action: 'secret.access',
+    targetType: 'infra_secret',
+    targetId: name,
+    metadata: { version: row.version },
   });
+  return { name, version: row.version, value };
 }

@@ -1,5 +1,5 @@
 import type { Database } from '@strongroom/db';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { notFound } from '../core/errors';
 
 export interface ResolutionRequest {
@@ -19,7 +19,7 @@ export type Decision = { allowed: true; via: string } | { allowed: false; reason
  * - and an `org`-scope secret only where a grant names the agent or the chat's group.
  * The secret, agent and chat must all be the org's: anything else is not found.
  */
-export async function decide(trx: Transaction<Database>, req: ResolutionRequest) {
+export async function decide(db: Kysely<Database>, req: ResolutionRequest) {
   const { rows } = await sql<{
     secret_id: string | null;
     scope: 'org' | 'agent' | null;
@@ -46,7 +46,7 @@ export async function decide(trx: Transaction<Database>, req: ResolutionRequest)
         where a.id = ${req.agentId} and a.org_id = s.org_id and p.secret_ref = s.id) as via_provider,
       exists (select 1 from agent_mcp_servers am join mcp_servers m on m.id = am.mcp_server_id
         where am.agent_id = ${req.agentId} and m.secret_ref = s.id) as via_mcp
-    from secrets s where s.id = ${req.secretId} and s.org_id = ${req.orgId}`.execute(trx);
+    from secrets s where s.id = ${req.secretId} and s.org_id = ${req.orgId}`.execute(db);
   const row = rows[0];
   if (!row?.secret_id || !row.value || row.version === null) throw notFound('Secret');
   if (!row.agent_id) throw notFound('Agent');

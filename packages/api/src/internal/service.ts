@@ -1,5 +1,4 @@
 import { TRPCError } from '@trpc/server';
-import { appendAudit } from '../audit/service';
 import { auditActor, type WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
 import type { SecretEvent } from '../core/event-hub';
@@ -9,34 +8,33 @@ import { openSecretValue, secretContext } from '../secrets/sealing';
 import { decide, type ResolutionRequest } from './access';
 
 /**
- * Resolves a secret for an agent's run: decides by org, scope, grants and references, audits
- * `secret.access` (with agent, chat and run id) in the same transaction as the read, or audits
- * `secret.access_denied` in its own and answers FORBIDDEN.
+ * Resolves a secret for an agent's run: decides by org, scope, grants and references, and audits
+ * `secret.access` (with agent, chat and run id) — the value is returned only once that row has
+ * committed — or audits `secret.access_denied` and answers FORBIDDEN.
  * @example const { value } = await resolveSecret(ctx, { orgId, secretId, agentId, chatId, runId });
  */
 export async function resolveSecret(call: Call<WorkerActor>, input: ResolutionRequest & { runId?: string | undefined }) {
   const { deps } = call;
   const by = auditActor(call.actor, call.requestId);
   const metadata = { agentId: input.agentId, chatId: input.chatId ?? null, runId: input.runId ?? null };
-  const outcome = await deps.db.transaction().execute(async (trx) => {
-    const { secret, decision } = await decide(trx, input);
-    if (!decision.allowed) return decision;
-    const value = await openSecretValue(deps, secretContext(input.orgId, input.secretId, secret.version), secret.value);
-    await appendAudit(trx, by, {
-      action: 'secret.access',
+  const { secret, decision } = await decide(deps.db, input);
+  if (!decision.allowed) {
+    await deps.accessLog.record(by, {
+      action: 'secret.access_denied',
       targetType: 'secret',
       targetId: input.secretId,
-      metadata: { ...metadata, version: secret.version, via: decision.via },
+      metadata: { ...metadata, reason: decision.reason },
     });
-    return { id: input.secretId, version: secret.version, value };
-  });
-  if ('reason' in outcome) {
-    await deps.db.transaction().execute((trx) =>
-      appendAudit(trx, by, { action: 'secret.access_denied', targetType: 'secret', targetId: input.secretId, metadata: { ...metadata, reason: outcome.reason } }),
-    );
-    throw new TRPCError({ code: 'FORBIDDEN', message: `The secret may not be used here: ${outcome.reason}` });
+    throw new TRPCError({ code: 'FORBIDDEN', message: `The secret may not be used here: ${decision.reason}` });
   }
-  return outcome;
+  const value = await openSecretValue(deps, secretContext(input.orgId, input.secretId, secret.version), secret.value);
+  await deps.accessLog.record(by, {
+    action: 'secret.access',
+    targetType: 'secret',
+    targetId: input.secretId,
+    metadata: { ...metadata, version: secret.version, via: decision.via },
+  });
+  return { id: input.secretId, version: secret.version, value };
 }
 
 /** Current versions of the org's secrets among `ids`; ids not found are left out. */
@@ -159,31 +157,29 @@ export async function resolveMcpToken(
   input: { orgId: string; agentId: string; mcpServerId: string; chatId?: string | undefined; runId?: string | undefined },
 ) {
   const { deps } = call;
-  return deps.db.transaction().execute(async (trx) => {
-    const attached = await trx
-      .selectFrom('agent_mcp_servers as am')
-      .innerJoin('agents as a', 'a.id', 'am.agent_id')
-      .select('am.mcp_server_id')
-      .where('am.agent_id', '=', input.agentId)
-      .where('am.mcp_server_id', '=', input.mcpServerId)
-      .where('a.org_id', '=', input.orgId)
-      .executeTakeFirst();
-    if (!attached) throw notFound('MCP server of this agent');
-    const credential = await mcpCredential(deps, input.orgId, input.mcpServerId, trx);
-    if (credential.token === null) throw notFound('Credential of this MCP server');
-    await appendAudit(trx, auditActor(call.actor, call.requestId), {
-      action: 'secret.access',
-      targetType: 'mcpServer',
-      targetId: input.mcpServerId,
-      metadata: {
-        agentId: input.agentId,
-        chatId: input.chatId ?? null,
-        runId: input.runId ?? null,
-        source: credential.source,
-        secretId: credential.secretId,
-        version: credential.version,
-      },
-    });
-    return { value: credential.token, secretId: credential.secretId, version: credential.version };
+  const attached = await deps.db
+    .selectFrom('agent_mcp_servers as am')
+    .innerJoin('agents as a', 'a.id', 'am.agent_id')
+    .select('am.mcp_server_id')
+    .where('am.agent_id', '=', input.agentId)
+    .where('am.mcp_server_id', '=', input.mcpServerId)
+    .where('a.org_id', '=', input.orgId)
+    .executeTakeFirst();
+  if (!attached) throw notFound('MCP server of this agent');
+  const credential = await mcpCredential(deps, input.orgId, input.mcpServerId);
+  if (credential.token === null) throw notFound('Credential of this MCP server');
+  await deps.accessLog.record(auditActor(call.actor, call.requestId), {
+    action: 'secret.access',
+    targetType: 'mcpServer',
+    targetId: input.mcpServerId,
+    metadata: {
+      agentId: input.agentId,
+      chatId: input.chatId ?? null,
+      runId: input.runId ?? null,
+      source: credential.source,
+      secretId: credential.secretId,
+      version: credential.version,
+    },
   });
+  return { value: credential.token, secretId: credential.secretId, version: credential.version };
 }

@@ -249,23 +249,17 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
 export async function revealSecret(call: Call, input: z.output<typeof revealInput>) {
   const { deps, actor } = call;
   await consumeRateLimit(deps.db, `reveal:${actor.tokenId}`, deps.config.revealRateLimit, REVEAL_WINDOW_MS);
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('secrets')
-      .selectAll()
-      .where('id', '=', input.id)
-      .where('org_id', '=', actor.orgId)
-      .executeTakeFirst();
-    if (!row) throw notFound('Secret');
-    const value = await openSecretValue(deps, secretContext(row.org_id, row.id, row.version), requireSealed(row));
-    await appendAudit(trx, auditActor(actor, call.requestId), {
-      action: 'secret.reveal',
-      targetType: 'secret',
-      targetId: row.id,
-      metadata: { version: row.version, reason: input.reason ?? null },
-    });
-    return { id: row.id, version: row.version, value };
+  const row = await deps.db.selectFrom('secrets').selectAll().where('id', '=', input.id).where('org_id', '=', actor.orgId).executeTakeFirst();
+  if (!row) throw notFound('Secret');
+  const value = await openSecretValue(deps, secretContext(row.org_id, row.id, row.version), requireSealed(row));
+  // The value leaves only once its audit row has committed.
+  await deps.accessLog.record(auditActor(actor, call.requestId), {
+    action: 'secret.reveal',
+    targetType: 'secret',
+    targetId: row.id,
+    metadata: { version: row.version, reason: input.reason ?? null },
   });
+  return { id: row.id, version: row.version, value };
 }
 
 export async function listVersions(call: Call, id: string) {

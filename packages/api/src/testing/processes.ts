@@ -9,8 +9,8 @@ export interface ServeProcess {
   url: string;
   /** Everything printed so far (stdout and stderr). */
   output(): string;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM, then the exit code (or the signal's name, if a signal ended it). */
+  stop(): Promise<number | string | null>;
 }
 
 /**
@@ -21,7 +21,7 @@ export function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [STRONGROOM_BIN, 'serve'], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env } });
     let out = '';
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const exited = new Promise<number | string | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
     const onData = (d: Buffer) => {
       out += d;
       const match = out.match(/serving on (http:\/\/\S+)/);
