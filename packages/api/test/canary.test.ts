@@ -60,6 +60,29 @@ beforeAll(async () => {
   );
   const doomed = keep(await sr.secrets.create.mutate({ name: 'doomed', value: first, scope: 'agent' }));
   keep(await sr.secrets.delete.mutate({ id: doomed.id }));
+
+  // The records that reference secrets: providers, MCP servers (validated), agents, runtime config.
+  const key = keep(await sr.secrets.create.mutate({ name: 'provider-key', value: second, scope: 'agent' }));
+  const config = { accountId: '0123456789abcdef0123456789abcdef', gateway: 'gw' };
+  const provider = keep(
+    await sr.providers.create.mutate({ name: 'p', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: key.id, config }),
+  );
+  keep(await sr.providers.update.mutate({ id: provider.id, name: 'p2' }));
+  keep(await sr.providers.list.query());
+  const mcp = keep(await sr.mcpServers.create.mutate({ name: 'm', url: 'http://127.0.0.1:9/mcp', secretRef: key.id }));
+  keep(await sr.mcpServers.validate.mutate({ id: mcp.id }));
+  keep(await sr.mcpServers.validate.mutate({ url: 'http://169.254.169.254/', secretRef: key.id }));
+  keep(await sr.mcpServers.list.query());
+  const agent = keep(await sr.agents.create.mutate({ name: 'a', providerId: provider.id, modelId: 'gpt-4o-mini', mcpServerIds: [mcp.id] }));
+  keep(await sr.agents.list.query());
+  keep(await sr.secrets.get.query({ id: key.id }));
+  const worker = createStrongroomClient({ url: server.url, token: app.orgA.workerToken });
+  keep(await worker.internal.agentRuntimeConfig.query({ orgId: app.orgA.orgId, agentId: agent.id }));
+  expect((await worker.internal.resolveSecret.query({ orgId: app.orgA.orgId, secretId: key.id, agentId: agent.id })).value).toBe(second);
+  expect((await worker.internal.resolveMcpToken.query({ orgId: app.orgA.orgId, agentId: agent.id, mcpServerId: mcp.id })).value).toBe(second);
+  await expectFailure(worker.internal.resolveSecret.query({ orgId: app.orgA.orgId, secretId: created.id, agentId: agent.id }));
+  await expectFailure(sr.secrets.delete.mutate({ id: key.id }));
+  await expectFailure(sr.providers.create.mutate({ name: 'x', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: created.id, config }));
 });
 afterAll(async () => {
   await server.close();
@@ -76,7 +99,7 @@ describe('canary values', () => {
     });
     it(`${label}: in no error message or error data`, () => {
       const text = errors.map((e) => JSON.stringify({ message: (e as Error).message, data: (e as { data?: unknown }).data })).join();
-      expect(errors).toHaveLength(7);
+      expect(errors).toHaveLength(10);
       expect(findCanary(text, canary)).toEqual([]);
     });
     it(`${label}: in no column of any table (audit log included)`, async () => {
