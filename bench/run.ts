@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark section in one run, each printed as a table and saved as JSON
  * under bench/results/. `npm run bench -- crypto` runs the sections whose name matches.
  */
+import { runRuntimeBench } from '../packages/agents-runtime/bench/runtime.bench';
 import { runHttpBench } from '../packages/api/bench/http.bench';
 import { runCryptoBench } from '../packages/crypto/bench/crypto.bench';
 import { type BenchSection, toMarkdown, writeResults } from './lib';
@@ -9,6 +10,7 @@ import { type BenchSection, toMarkdown, writeResults } from './lib';
 const sections: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'crypto', run: runCryptoBench },
   { name: 'http', run: runHttpBench },
+  { name: 'runtime', run: runRuntimeBench },
 ];
 
 const filter = process.argv.slice(2);
