@@ -14,11 +14,18 @@ interface Entry<T> {
   plaintext: Uint8Array;
   createdAt: number;
   uses: number;
+  expiry: NodeJS.Timeout;
 }
+
+type Fetched<T> = { value: T; plaintext: Uint8Array };
+
+/** setTimeout's ceiling; a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A bounded map of plaintext data keys. Entries expire by age and by use count; whatever leaves
- * the cache has its plaintext zero-filled. Concurrent misses for one key share one fetch.
+ * the cache has its plaintext zero-filled — an expired key is wiped on time even if nobody asks
+ * for it again. Concurrent misses for one key share one fetch.
  */
 export class DataKeyCache<T> {
   readonly #maxAgeMs: number;
@@ -26,33 +33,32 @@ export class DataKeyCache<T> {
   readonly #maxEntries: number;
   readonly #entries = new Map<string, Entry<T>>();
   #last: string | undefined;
-  readonly #pending = new Map<string, { promise: Promise<{ value: T; plaintext: Uint8Array }>; waiters: number }>();
+  readonly #pending = new Map<string, { promise: Promise<Fetched<T>>; waiters: number }>();
 
   constructor(options: CacheOptions) {
-    if (typeof options?.maxAgeMs !== 'number' || !(options.maxAgeMs > 0)) {
-      throw invalidConfig('Expected `cache.maxAgeMs` to be a positive number: a cache needs a max age');
+    const maxAgeMs = options?.maxAgeMs;
+    // Precondition: a cache has a max age: "You can not cache something forever" (AWS ESDK).
+    if (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0) || maxAgeMs > MAX_TIMER_MS) {
+      throw invalidConfig('Expected `cache.maxAgeMs` to be a positive number of at most 2147483647 (24.8 days): a cache needs a max age');
     }
-    this.#maxAgeMs = options.maxAgeMs;
+    this.#maxAgeMs = maxAgeMs;
     this.#maxUses = positiveInt(options.maxUses ?? 10_000, 'cache.maxUses');
     this.#maxEntries = positiveInt(options.maxEntries ?? 1_000, 'cache.maxEntries');
+  }
+
+  /**
+   * A cached entry for `key`, counting one use, synchronously; undefined on a miss. The plaintext
+   * is the cache's own: use it before the next await and neither keep nor wipe it.
+   */
+  hit(key: string): Fetched<T> | undefined {
+    return this.#take(key);
   }
 
   /**
    * The cached value for `key`, counting one use, or what `fetch` produces (then cached). `hit`
    * tells which. The plaintext returned is the caller's own copy: wipe it after use.
    */
-  /**
-   * A cached entry for `key`, counting one use, synchronously; undefined on a miss. The plaintext
-   * is the cache's own: use it before the next await and neither keep nor wipe it.
-   */
-  hit(key: string): { value: T; plaintext: Uint8Array } | undefined {
-    return this.#take(key);
-  }
-
-  async use(
-    key: string,
-    fetch: () => Promise<{ value: T; plaintext: Uint8Array }>,
-  ): Promise<{ value: T; plaintext: Uint8Array; hit: boolean }> {
+  async use(key: string, fetch: () => Promise<Fetched<T>>): Promise<Fetched<T> & { hit: boolean }> {
     const cached = this.#take(key);
     if (cached) return { value: cached.value, plaintext: copy(cached.plaintext), hit: true };
     let flight = this.#pending.get(key);
@@ -62,9 +68,7 @@ export class DataKeyCache<T> {
       started.promise.then(
         (fetched) => {
           this.#pending.delete(key);
-          const entry = { value: fetched.value, plaintext: copy(fetched.plaintext), createdAt: Date.now(), uses: 0 };
-          entry.uses = started.waiters;
-          this.#insert(key, entry);
+          this.#insert(key, fetched.value, copy(fetched.plaintext), started.waiters);
           // Every waiter resumes in this microtask checkpoint and copies the key; then wipe it.
           setImmediate(() => fetched.plaintext.fill(0));
         },
@@ -78,9 +82,9 @@ export class DataKeyCache<T> {
     return { value: fetched.value, plaintext: copy(fetched.plaintext), hit: !leader };
   }
 
-  /** Seeds an entry (e.g. the decrypt side of a key just generated for sealing). */
+  /** Seeds an entry (e.g. the decrypt side of a key just generated for sealing); takes `plaintext`. */
   put(key: string, value: T, plaintext: Uint8Array): void {
-    if (!this.#entries.has(key)) this.#insert(key, { value, plaintext, createdAt: Date.now(), uses: 0 });
+    if (!this.#entries.has(key)) this.#insert(key, value, plaintext, 0);
     else plaintext.fill(0);
   }
 
@@ -88,13 +92,10 @@ export class DataKeyCache<T> {
     return this.#entries.size;
   }
 
-  clear(): void {
-    for (const key of [...this.#entries.keys()]) this.#evict(key);
-  }
-
   #take(key: string): Entry<T> | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
+    // The timer wipes expired entries; this check covers a timer that is late under load.
     if (Date.now() - entry.createdAt >= this.#maxAgeMs || entry.uses >= this.#maxUses) {
       this.#evict(key);
       return undefined;
@@ -109,9 +110,11 @@ export class DataKeyCache<T> {
     return entry;
   }
 
-  #insert(key: string, entry: Entry<T>): void {
+  #insert(key: string, value: T, plaintext: Uint8Array, uses: number): void {
     this.#evict(key);
-    this.#entries.set(key, entry);
+    // unref: a cache must not keep the process alive.
+    const expiry = setTimeout(() => this.#entries.get(key)?.expiry === expiry && this.#evict(key), this.#maxAgeMs).unref();
+    this.#entries.set(key, { value, plaintext, createdAt: Date.now(), uses, expiry });
     this.#last = key;
     while (this.#entries.size > this.#maxEntries) this.#evict(this.#entries.keys().next().value!);
   }
@@ -120,6 +123,8 @@ export class DataKeyCache<T> {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
+    if (this.#last === key) this.#last = undefined;
+    clearTimeout(entry.expiry);
     entry.plaintext.fill(0);
   }
 }
@@ -127,6 +132,7 @@ export class DataKeyCache<T> {
 const copy = (bytes: Uint8Array) => new Uint8Array(bytes);
 
 function positiveInt(n: number, label: string): number {
+  // Precondition: cache limits are positive integers.
   if (!Number.isInteger(n) || n < 1) throw invalidConfig(`Expected \`${label}\` to be a positive integer`);
   return n;
 }

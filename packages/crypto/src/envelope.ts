@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { type CacheOptions, DataKeyCache } from './cache';
-import { contextKey, type EncryptionContext, pickContext } from './context';
-import { decryptionFailed, invalidConfig, invalidInput } from './errors';
-import { parse, randomIv, serialize, valueAad } from './format';
+import { contextKey, type EncryptionContext, missingKey, pickContext } from './context';
+import { decryptionFailed, invalidConfig, invalidInput, keyUnavailable } from './errors';
+import { fitsEnvelope, isKekId, KEY_BYTES, parse, randomIv, serialize, valueAad } from './format';
 import type { Keyring } from './keyring';
 
 export interface EnvelopeOptions {
@@ -38,6 +38,12 @@ interface EncryptKey {
 const MAX_PLAINTEXT_BYTES = 64 * 1024 * 1024;
 const REWRAP_MEMO_ENTRIES = 10_000;
 
+const isDataKey = (key: unknown): key is Uint8Array => key instanceof Uint8Array && key.length === KEY_BYTES;
+function malformedKey(plaintext?: unknown) {
+  if (plaintext instanceof Uint8Array) plaintext.fill(0);
+  return keyUnavailable('The keyring returned a malformed data key');
+}
+
 /**
  * Envelope encryption: AES-256-GCM under a data key that the keyring wraps. The whole context is
  * authenticated as GCM additional data; only `kmsContextKeys` reach the keyring and partition the
@@ -48,9 +54,11 @@ const REWRAP_MEMO_ENTRIES = 10_000;
  */
 export function createEnvelope(options: EnvelopeOptions): Envelope {
   const { keyring } = options ?? {};
+  // Precondition: createEnvelope needs a keyring.
   if (!keyring || typeof keyring.generateDataKey !== 'function') throw invalidConfig('Expected `keyring` to be a Keyring');
   const kmsKeys = options.kmsContextKeys;
-  if (kmsKeys && !kmsKeys.every((k) => typeof k === 'string' && k !== '')) {
+  // Precondition: kmsContextKeys are non-empty strings.
+  if (kmsKeys && !(Array.isArray(kmsKeys) && kmsKeys.every((k) => typeof k === 'string' && k !== ''))) {
     throw invalidConfig('Expected `kmsContextKeys` to be non-empty strings');
   }
   const encryptCache = options.cache ? new DataKeyCache<EncryptKey>(options.cache) : undefined;
@@ -63,10 +71,32 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     if (hit) counters.cacheHits++;
     else counters.cacheMisses++;
   };
-  const keyringCall = <T>(call: () => Promise<T>) => {
-    counters.kmsCalls++;
-    return call();
+
+  /** Keyring calls, counted, with their results checked: keyrings are pluggable, the format is not. */
+  const keyringCall = {
+    async generate(kmsContext: EncryptionContext) {
+      counters.kmsCalls++;
+      const key = await keyring.generateDataKey(kmsContext);
+      // Postcondition: a generated data key is 32 bytes and its wrapping fits the envelope.
+      if (!isDataKey(key?.plaintext) || !fitsEnvelope(key.keyId, key.wrapped)) throw malformedKey(key?.plaintext);
+      return key;
+    },
+    async unwrap(keyId: string, wrapped: Uint8Array, kmsContext: EncryptionContext) {
+      counters.kmsCalls++;
+      const plaintext = await keyring.unwrap(keyId, wrapped, kmsContext);
+      // Postcondition: an unwrapped data key is 32 bytes.
+      if (!isDataKey(plaintext)) throw malformedKey(plaintext);
+      return plaintext;
+    },
+    async rewrap(keyId: string, wrapped: Uint8Array, kmsContext: EncryptionContext, toKeyId: string) {
+      counters.kmsCalls++;
+      const moved = await keyring.rewrap(keyId, wrapped, kmsContext, toKeyId);
+      // Postcondition: a re-wrapped data key fits the envelope.
+      if (!fitsEnvelope(moved?.keyId, moved?.wrapped)) throw malformedKey();
+      return moved;
+    },
   };
+
   /**
    * Cache keys, as plain strings: the KMS context (values only when the keys are fixed), the KEK,
    * and on the decrypt side the wrapped key. Computing them is most of a cache hit's cost.
@@ -75,7 +105,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     if (!kmsKeys) return contextKey(context);
     const values = kmsKeys.map((k) => context[k]);
     const missing = kmsKeys.find((_, i) => values[i] === undefined);
-    if (missing !== undefined) throw invalidInput(`Expected \`context\` to contain \`${missing}\``);
+    if (missing !== undefined) throw missingKey(missing);
     return JSON.stringify(values);
   };
   const decryptKeyOf = (keyId: string, wrapped: Uint8Array, kmsKey: string) =>
@@ -91,7 +121,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   async function newEncryptKey(context: EncryptionContext, kmsKey: string) {
     const kmsContext = pickContext(context, kmsKeys);
     const fetch = async () => {
-      const key = await keyringCall(() => keyring.generateDataKey(kmsContext));
+      const key = await keyringCall.generate(kmsContext);
       decryptCache?.put(decryptKeyOf(key.keyId, key.wrapped, kmsKey), null, new Uint8Array(key.plaintext));
       return { value: { keyId: key.keyId, wrapped: key.wrapped }, plaintext: key.plaintext };
     };
@@ -103,7 +133,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   async function unwrapKey(keyId: string, wrapped: Uint8Array, context: EncryptionContext, cacheKey: string) {
     const kmsContext = pickContext(context, kmsKeys);
-    const fetch = async () => ({ value: null, plaintext: await keyringCall(() => keyring.unwrap(keyId, wrapped, kmsContext)) });
+    const fetch = async () => ({ value: null, plaintext: await keyringCall.unwrap(keyId, wrapped, kmsContext) });
     if (!decryptCache) return (await fetch()).plaintext;
     const got = await decryptCache.use(cacheKey, fetch);
     count(got.hit);
@@ -112,73 +142,76 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   /** Byte inputs are checked here; the context is checked by `valueAad`, before any key is used. */
   function checkBytes(bytes: unknown, label: string): asserts bytes is Uint8Array {
+    // Precondition: plaintext and sealed values are Uint8Arrays.
     if (!(bytes instanceof Uint8Array)) throw invalidInput(`Expected \`${label}\` to be a Uint8Array`);
   }
 
+  async function seal(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
+    checkBytes(plaintext, 'plaintext');
+    // Precondition: plaintext is at most 64 MiB.
+    if (plaintext.length > MAX_PLAINTEXT_BYTES) throw invalidInput('Expected `plaintext` to be at most 64 MiB');
+    const aad = valueAad(context);
+    const kmsKey = kmsKeyOf(context);
+    // A hit lends the cache's key for this synchronous stretch; a miss hands us a copy to wipe.
+    const hit = cached(encryptCache, `${keyring.primaryKeyId}\0${kmsKey}`);
+    const { value: key, plaintext: dataKey } = hit ?? (await newEncryptKey(context, kmsKey));
+    try {
+      const iv = randomIv();
+      const cipher = createCipheriv('aes-256-gcm', dataKey, iv).setAAD(aad);
+      const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      return serialize({ keyId: key.keyId, wrappedKey: key.wrapped, iv, ciphertext, tag: cipher.getAuthTag() });
+    } finally {
+      if (!hit) dataKey.fill(0);
+    }
+  }
+
+  async function open(sealed: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
+    checkBytes(sealed, 'sealed');
+    const aad = valueAad(context);
+    const parts = parse(sealed);
+    const cacheKey = decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context));
+    const hit = cached(decryptCache, cacheKey);
+    const dataKey = hit?.plaintext ?? (await unwrapKey(parts.keyId, parts.wrappedKey, context, cacheKey));
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', dataKey, parts.iv).setAAD(aad);
+      decipher.setAuthTag(parts.tag);
+      return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]);
+    } catch (err) {
+      throw decryptionFailed(err);
+    } finally {
+      if (!hit) dataKey.fill(0);
+    }
+  }
+
+  async function rewrap(sealed: Uint8Array, context: EncryptionContext, toKeyId = keyring.primaryKeyId): Promise<Uint8Array> {
+    checkBytes(sealed, 'sealed');
+    valueAad(context);
+    // Precondition: rewrap names a KEK id of 1 to 255 bytes.
+    if (!isKekId(toKeyId)) throw invalidInput('Expected `toKeyId` to be a KEK id of 1 to 255 bytes');
+    const parts = parse(sealed);
+    if (parts.keyId === toKeyId) return sealed;
+    // Values sealed under one cached data key share its wrapped form: re-wrap it once.
+    const memoKey = `${toKeyId}\0${decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context))}`;
+    let pending = rewrapMemo.get(memoKey);
+    if (!pending) {
+      const kmsContext = pickContext(context, kmsKeys);
+      pending = keyringCall.rewrap(parts.keyId, parts.wrappedKey, kmsContext, toKeyId);
+      if (rewrapMemo.size >= REWRAP_MEMO_ENTRIES) rewrapMemo.clear();
+      rewrapMemo.set(memoKey, pending);
+      pending.catch(() => rewrapMemo.delete(memoKey));
+    }
+    const moved = await pending;
+    const rewrapped = serialize({ ...parts, keyId: moved.keyId, wrappedKey: moved.wrapped });
+    // Postcondition: a rewrapped value opens before anyone stores it.
+    (await open(rewrapped, context)).fill(0);
+    return rewrapped;
+  }
+
   return Object.freeze({
-    async seal(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
-      checkBytes(plaintext, 'plaintext');
-      if (plaintext.length > MAX_PLAINTEXT_BYTES) throw invalidInput('Expected `plaintext` to be at most 64 MiB');
-      const aad = valueAad(context);
-      const kmsKey = kmsKeyOf(context);
-      // A hit lends the cache's key for this synchronous stretch; a miss hands us a copy to wipe.
-      const hit = cached(encryptCache, `${keyring.primaryKeyId}\0${kmsKey}`);
-      const { value: key, plaintext: dataKey } = hit ?? (await newEncryptKey(context, kmsKey));
-      try {
-        const iv = randomIv();
-        const cipher = createCipheriv('aes-256-gcm', dataKey, iv).setAAD(aad);
-        const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-        return serialize({ keyId: key.keyId, wrappedKey: key.wrapped, iv, ciphertext, tag: cipher.getAuthTag() });
-      } finally {
-        if (!hit) dataKey.fill(0);
-      }
-    },
-
-    async open(sealed: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
-      checkBytes(sealed, 'sealed');
-      const aad = valueAad(context);
-      const parts = parse(sealed);
-      const cacheKey = decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context));
-      const hit = cached(decryptCache, cacheKey);
-      const dataKey = hit?.plaintext ?? (await unwrapKey(parts.keyId, parts.wrappedKey, context, cacheKey));
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', dataKey, parts.iv).setAAD(aad);
-        decipher.setAuthTag(parts.tag);
-        return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]);
-      } catch (err) {
-        throw decryptionFailed(err);
-      } finally {
-        if (!hit) dataKey.fill(0);
-      }
-    },
-
-    async rewrap(sealed: Uint8Array, context: EncryptionContext, toKeyId = keyring.primaryKeyId): Promise<Uint8Array> {
-      checkBytes(sealed, 'sealed');
-      valueAad(context);
-      const parts = parse(sealed);
-      if (parts.keyId === toKeyId) return sealed;
-      // Values sealed under one cached data key share its wrapped form: re-wrap it once.
-      const memoKey = `${toKeyId}\0${decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context))}`;
-      let pending = rewrapMemo.get(memoKey);
-      if (!pending) {
-        const kmsContext = pickContext(context, kmsKeys);
-        pending = keyringCall(() => keyring.rewrap(parts.keyId, parts.wrappedKey, kmsContext, toKeyId));
-        if (rewrapMemo.size >= REWRAP_MEMO_ENTRIES) rewrapMemo.clear();
-        rewrapMemo.set(memoKey, pending);
-        pending.catch(() => rewrapMemo.delete(memoKey));
-      }
-      const moved = await pending;
-      const rewrapped = serialize({ ...parts, keyId: moved.keyId, wrappedKey: moved.wrapped });
-      // Prove the new wrapping opens the value before anyone stores it.
-      await this.open(rewrapped, context).then((p) => p.fill(0));
-      return rewrapped;
-    },
-
-    keyIdOf(sealed: Uint8Array): string {
-      return parse(sealed).keyId;
-    },
-
+    seal,
+    open,
+    rewrap,
+    keyIdOf: (sealed: Uint8Array) => parse(sealed).keyId,
     stats: () => ({ ...counters }),
   });
 }
-

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
 import { canonicalContext, type EncryptionContext } from './context';
 import { invalidInput } from './errors';
@@ -16,6 +17,10 @@ import { invalidInput } from './errors';
  * | 5+n+m       | 12    | IV                                         |
  * | 17+n+m      | c     | ciphertext (c may be 0)                    |
  * | 17+n+m+c    | 16    | GCM tag                                    |
+ */
+/**
+ * The envelope format this code writes (byte 0 of every sealed value).
+ * @example if (sealed[0] !== FORMAT_VERSION) migrate(sealed);
  */
 export const FORMAT_VERSION = 1;
 export const ALG_AES_256_GCM = 1;
@@ -36,11 +41,18 @@ export interface EnvelopeParts {
 /** Smallest possible envelope: 1-byte KEK id, 1-byte wrapped key, empty ciphertext. */
 const MIN_BYTES = 3 + 1 + 2 + 1 + IV_BYTES + TAG_BYTES;
 
+/** Whether a KEK id fits the envelope's one-byte length field. */
+export const isKekId = (keyId: unknown): keyId is string =>
+  typeof keyId === 'string' && keyId !== '' && Buffer.byteLength(keyId, 'utf8') <= 255;
+
+/** Whether a keyring's KEK id and wrapped key fit the envelope's length fields. */
+export const fitsEnvelope = (keyId: unknown, wrapped: unknown): boolean =>
+  isKekId(keyId) && wrapped instanceof Uint8Array && wrapped.length >= 1 && wrapped.length <= 0xffff;
+
+/** Writes an envelope; the facade has checked (with `fitsEnvelope`) that the wrapping fits. */
 export function serialize(parts: Omit<EnvelopeParts, 'version' | 'algorithm'>): Uint8Array {
   const keyIdLength = Buffer.byteLength(parts.keyId, 'utf8');
-  if (keyIdLength < 1 || keyIdLength > 255) throw invalidInput('Expected a KEK id of 1 to 255 bytes');
   const wrappedLength = parts.wrappedKey.length;
-  if (wrappedLength < 1 || wrappedLength > 0xffff) throw invalidInput('Expected a wrapped data key of 1 to 65535 bytes');
   const out = Buffer.allocUnsafe(5 + keyIdLength + wrappedLength + IV_BYTES + parts.ciphertext.length + TAG_BYTES);
   out[0] = FORMAT_VERSION;
   out[1] = ALG_AES_256_GCM;
@@ -55,23 +67,30 @@ export function serialize(parts: Omit<EnvelopeParts, 'version' | 'algorithm'>): 
 }
 
 /**
- * Splits an envelope into its fields. Framing errors are INVALID_INPUT; whether the bytes are
- * authentic is decided later by the keyring and GCM.
+ * Splits an envelope into its fields (views, not copies). Framing errors are INVALID_INPUT; whether
+ * the bytes are authentic is decided later by the keyring and GCM.
+ * @example const { keyId } = parseEnvelope(sealed); // which KEK a stored value needs
  */
 export function parse(sealed: Uint8Array): EnvelopeParts {
+  // Precondition: a sealed value is bytes, long enough to hold every field.
   if (!(sealed instanceof Uint8Array)) throw invalidInput('Expected `sealed` to be a Uint8Array');
   if (sealed.length < MIN_BYTES) throw invalidInput('Sealed value is too short to be an envelope');
   const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
   const version = buf[0]!;
   const algorithm = buf[1]!;
+  // Precondition: only format version 1 with AES-256-GCM is read.
   if (version !== FORMAT_VERSION) throw invalidInput(`Unsupported envelope format version ${version}`);
   if (algorithm !== ALG_AES_256_GCM) throw invalidInput(`Unsupported envelope algorithm ${algorithm}`);
   const keyIdLength = buf[2]!;
+  // Precondition: the length fields are non-zero and stay inside the value.
   if (keyIdLength === 0) throw invalidInput('Envelope has an empty KEK id');
   let offset = 3;
+  if (offset + keyIdLength + 2 > buf.length) throw invalidInput('Envelope is truncated');
+  // Precondition: the KEK id is valid UTF-8: decoding would replace bad bytes with U+FFFD, so two
+  // different ids could name one key.
+  if (!isUtf8(buf.subarray(offset, offset + keyIdLength))) throw invalidInput('Envelope KEK id is not UTF-8');
   const keyId = buf.toString('utf8', offset, offset + keyIdLength);
   offset += keyIdLength;
-  if (offset + 2 > buf.length) throw invalidInput('Envelope is truncated');
   const wrappedLength = buf.readUInt16BE(offset);
   offset += 2;
   if (wrappedLength === 0 || offset + wrappedLength + IV_BYTES + TAG_BYTES > buf.length) {

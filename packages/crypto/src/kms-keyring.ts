@@ -7,8 +7,8 @@ import {
   ReEncryptCommand,
 } from '@aws-sdk/client-kms';
 import type { EncryptionContext } from './context';
-import { CryptoError, decryptionFailed, invalidConfig } from './errors';
-import { KEY_BYTES } from './format';
+import { type CryptoError, decryptionFailed, invalidConfig, keyUnavailable } from './errors';
+import { isKekId, KEY_BYTES } from './format';
 import type { DataKey, Keyring } from './keyring';
 
 export interface KmsKeyringOptions {
@@ -26,20 +26,27 @@ export interface KmsKeyringOptions {
   timeoutMs?: number;
 }
 
-/** KMS answers meaning the bytes or context are wrong: retrying cannot help. */
+type Operation = 'GenerateDataKey' | 'Decrypt' | 'ReEncrypt' | 'DescribeKey';
+
+/** KMS answers meaning the bytes, the context or the key named are wrong: retrying cannot help. */
 const DECRYPTION_ERRORS = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
 
-function failure(operation: string, err: unknown): CryptoError {
+function failure(operation: Operation, err: unknown): CryptoError {
   const name = err instanceof Error ? err.name : 'Error';
   if (DECRYPTION_ERRORS.has(name)) return decryptionFailed(err);
-  // Throttling, 5xx, timeouts, network errors, AccessDenied, disabled or missing keys: the key
-  // service cannot serve us now. Only the error name is kept; no message, no key material.
-  return new CryptoError('KEY_UNAVAILABLE', `KMS ${operation} failed (${name}); retry later`, { cause: err });
+  // Decrypt's key id comes from the envelope: a key KMS has never heard of (a changed KEK id, or a
+  // key deleted for good) will not appear on retry. Our own key missing elsewhere is a config or
+  // availability problem, and /readyz (check) reports it.
+  if (operation === 'Decrypt' && name === 'NotFoundException') return decryptionFailed(err);
+  // Throttling, 5xx, timeouts, network errors, AccessDenied, disabled or pending-deletion keys: the
+  // key service cannot serve us now. Only the error name is kept; no message, no key material.
+  return keyUnavailable(`KMS ${operation} failed (${name}); retry later`, err);
 }
 
-function requireBytes(value: Uint8Array | undefined, operation: string, exact?: number): Uint8Array {
+function requireBytes(value: Uint8Array | undefined, operation: Operation, exact?: number): Uint8Array {
+  // Postcondition: KMS answers with a non-empty blob and a 32-byte plaintext (the SDK checks neither).
   if (!(value instanceof Uint8Array) || value.length === 0 || (exact !== undefined && value.length !== exact)) {
-    throw new CryptoError('KEY_UNAVAILABLE', `KMS ${operation} returned a malformed response`);
+    throw keyUnavailable(`KMS ${operation} returned a malformed response`);
   }
   return value;
 }
@@ -50,13 +57,24 @@ function requireBytes(value: Uint8Array | undefined, operation: string, exact?: 
  * @example const keyring = createKmsKeyring({ keyId: 'alias/strongroom', region: 'eu-west-1' });
  */
 export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
-  if (typeof options?.keyId !== 'string' || options.keyId.trim() === '') {
+  // Precondition: keyId is a KMS key id, ARN or alias of 1 to 255 bytes (it goes into envelopes).
+  if (!isKekId(options?.keyId) || options.keyId.trim() === '') {
     throw invalidConfig('Expected `keyId` to be a non-empty KMS key id, ARN or alias');
   }
+  // Precondition: an endpoint is a URL.
+  if (options.endpoint !== undefined && !URL.canParse(options.endpoint)) {
+    throw invalidConfig('Expected `endpoint` to be a URL such as http://127.0.0.1:4566');
+  }
   const maxAttempts = options.maxAttempts ?? 3;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw invalidConfig('Expected `maxAttempts` to be a positive integer');
+  // Precondition: maxAttempts is an integer from 1 to 10 (retries are bounded).
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10) {
+    throw invalidConfig('Expected `maxAttempts` to be an integer from 1 to 10');
+  }
   const timeoutMs = options.timeoutMs ?? 2000;
-  if (!(timeoutMs > 0)) throw invalidConfig('Expected `timeoutMs` to be a positive number');
+  // Precondition: timeoutMs is a positive, finite number of milliseconds.
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+    throw invalidConfig('Expected `timeoutMs` to be a positive number of milliseconds');
+  }
   const client =
     options.client ??
     new KMSClient({
@@ -68,7 +86,7 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
     });
   // A hard ceiling per call, retries and backoff included, in case a layer below ignores its timeout.
   const callBudgetMs = maxAttempts * timeoutMs + (maxAttempts - 1) * 2_000;
-  const send = async <T>(operation: string, call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => {
+  const send = async <T>(operation: Operation, call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => {
     try {
       return await call({ abortSignal: AbortSignal.timeout(callBudgetMs) });
     } catch (err) {
@@ -78,7 +96,7 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
 
   const describe = async (keyId: string) => {
     const out = await send('DescribeKey', (o) => client.send(new DescribeKeyCommand({ KeyId: keyId }), o));
-    if (out.KeyMetadata?.Enabled === false) throw new CryptoError('KEY_UNAVAILABLE', 'The KMS key is disabled');
+    if (out.KeyMetadata?.Enabled === false) throw keyUnavailable('The KMS key is disabled');
     return { Arn: out.KeyMetadata?.Arn };
   };
 
@@ -125,7 +143,7 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
     },
     async canonicalKeyId(keyId: string) {
       const arn = (await describe(keyId)).Arn;
-      if (!arn) throw new CryptoError('KEY_UNAVAILABLE', 'KMS DescribeKey returned no ARN');
+      if (!arn) throw keyUnavailable('KMS DescribeKey returned no ARN');
       return arn;
     },
   });

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { canonicalContext, type EncryptionContext } from './context';
 import { decryptionFailed, invalidConfig } from './errors';
-import { IV_BYTES, KEY_BYTES, TAG_BYTES } from './format';
+import { isKekId, IV_BYTES, KEY_BYTES, TAG_BYTES } from './format';
 import type { DataKey, Keyring } from './keyring';
 
 export interface LocalKeyringOptions {
@@ -24,16 +24,19 @@ function wrapAad(keyId: string, kmsContext: EncryptionContext): Buffer {
 export function createLocalKeyring(options: LocalKeyringOptions): Keyring {
   if (typeof options !== 'object' || options === null) throw invalidConfig('Expected options with `keys` and `primaryKeyId`');
   const entries = Object.entries(options.keys ?? {});
+  // Precondition: a local keyring holds at least one KEK.
   if (entries.length === 0) throw invalidConfig('Expected `keys` to hold at least one KEK');
   const keys = new Map<string, Buffer>();
   for (const [id, key] of entries) {
-    const idBytes = Buffer.byteLength(id, 'utf8');
-    if (idBytes < 1 || idBytes > 255) throw invalidConfig('Expected each KEK id to be 1 to 255 bytes');
+    // Precondition: KEK ids are 1 to 255 bytes (they are written into every envelope).
+    if (!isKekId(id)) throw invalidConfig('Expected each KEK id to be 1 to 255 bytes');
+    // Precondition: every KEK is exactly 32 bytes (anything else is a configuration mistake, not a key).
     if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
       throw invalidConfig(`Expected KEK \`${id}\` to be exactly ${KEY_BYTES} bytes`);
     }
     keys.set(id, Buffer.from(key));
   }
+  // Precondition: primaryKeyId names one of the keys.
   if (!keys.has(options.primaryKeyId)) throw invalidConfig('Expected `primaryKeyId` to name one of `keys`');
 
   const wrap = (keyId: string, plaintext: Uint8Array, kmsContext: EncryptionContext): Uint8Array => {
@@ -63,6 +66,7 @@ export function createLocalKeyring(options: LocalKeyringOptions): Keyring {
     },
     unwrap,
     async rewrap(keyId: string, wrapped: Uint8Array, kmsContext: EncryptionContext, toKeyId: string) {
+      // Precondition: a local rewrap targets a KEK the keyring holds.
       if (!keys.has(toKeyId)) throw invalidConfig(`Unknown KEK \`${toKeyId}\``);
       const plaintext = await unwrap(keyId, wrapped, kmsContext);
       try {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DataKeyCache } from '../src/cache';
-import { createEnvelope, createLocalKeyring } from '../src/index';
+import { createEnvelope, createLocalKeyring, type Keyring } from '../src/index';
+import { refusedConfig } from './support/expect-failure';
 
 const fetcher = () => {
   let calls = 0;
@@ -11,10 +12,25 @@ const fetcher = () => {
   };
   return { fetch, calls: () => calls };
 };
+const wiped = (bytes: Uint8Array) => bytes.every((b) => b === 0);
 
 afterEach(() => vi.useRealTimers());
 
 describe('DataKeyCache', () => {
+  it('Precondition: a cache has a max age', () => {
+    for (const maxAgeMs of [undefined, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '1000']) {
+      refusedConfig(() => new DataKeyCache({ maxAgeMs } as never));
+    }
+    refusedConfig(() => new DataKeyCache(undefined as never));
+  });
+
+  it('Precondition: cache limits are positive integers', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      refusedConfig(() => new DataKeyCache({ maxAgeMs: 1, maxUses: bad }));
+      refusedConfig(() => new DataKeyCache({ maxAgeMs: 1, maxEntries: bad }));
+    }
+  });
+
   it('expires entries by age', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const cache = new DataKeyCache<number>({ maxAgeMs: 1_000 });
@@ -24,6 +40,18 @@ describe('DataKeyCache', () => {
     vi.advanceTimersByTime(1_000);
     expect((await cache.use('k', f.fetch)).hit).toBe(false);
     expect(f.calls()).toBe(2);
+  });
+
+  it('wipes an expired key on time, even if nobody asks for it again', () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const cache = new DataKeyCache<null>({ maxAgeMs: 1_000 });
+    const key = new Uint8Array(randomBytes(32));
+    cache.put('k', null, key);
+    vi.advanceTimersByTime(999);
+    expect(wiped(key)).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(wiped(key)).toBe(true);
+    expect(cache.size).toBe(0);
   });
 
   it('expires entries by use count', async () => {
@@ -46,16 +74,21 @@ describe('DataKeyCache', () => {
     expect((await cache.use('b', f.fetch)).hit).toBe(false);
   });
 
-  it('zero-fills the plaintext of what it evicts', () => {
-    const cache = new DataKeyCache<null>({ maxAgeMs: 60_000, maxEntries: 1 });
+  it('zero-fills the plaintext of whatever it evicts: by count, by use, by replacement', () => {
+    const cache = new DataKeyCache<null>({ maxAgeMs: 60_000, maxEntries: 1, maxUses: 1 });
     const first = new Uint8Array(randomBytes(32));
     cache.put('a', null, first);
     cache.put('b', null, new Uint8Array(randomBytes(32)));
-    expect(first.every((b) => b === 0)).toBe(true);
+    expect(wiped(first), 'pushed out by maxEntries').toBe(true);
     const second = new Uint8Array(randomBytes(32));
     cache.put('c', null, second);
-    cache.clear();
-    expect(second.every((b) => b === 0)).toBe(true);
+    expect(cache.hit('c')).toBeDefined();
+    expect(cache.hit('c'), 'used up').toBeUndefined();
+    expect(wiped(second), 'dropped after maxUses').toBe(true);
+    const duplicate = new Uint8Array(randomBytes(32));
+    cache.put('d', null, new Uint8Array(randomBytes(32)));
+    cache.put('d', null, duplicate);
+    expect(wiped(duplicate), 'a second copy of a held key').toBe(true);
   });
 
   it('hands out copies, and a burst of misses costs one fetch', async () => {
@@ -63,26 +96,76 @@ describe('DataKeyCache', () => {
     const f = fetcher();
     const results = await Promise.all(Array.from({ length: 20 }, () => cache.use('k', f.fetch)));
     expect(f.calls()).toBe(1);
+    expect(results.filter((r) => !r.hit)).toHaveLength(1);
     results[0]!.plaintext.fill(0);
     expect(results[1]!.plaintext.some((b) => b !== 0)).toBe(true);
   });
 });
 
 describe('envelope with a cache', () => {
-  it('shares one data key per KMS context within the limits', async () => {
-    const keyring = createLocalKeyring({ keys: { k: randomBytes(32) }, primaryKeyId: 'k' });
+  const ctx = (org: string, i = 0) => ({ org_id: org, secret_id: String(i), version: '1' });
+
+  /** A local keyring that remembers the plaintext data keys it hands out. */
+  function spyKeyring() {
+    const inner = createLocalKeyring({ keys: { k: randomBytes(32) }, primaryKeyId: 'k' });
+    const handedOut: Uint8Array[] = [];
+    const keyring: Keyring = {
+      ...inner,
+      generateDataKey: async (c) => {
+        const key = await inner.generateDataKey(c);
+        handedOut.push(key.plaintext);
+        return key;
+      },
+      unwrap: async (...args) => {
+        const plaintext = await inner.unwrap(...args);
+        handedOut.push(plaintext);
+        return plaintext;
+      },
+    };
+    return { keyring, handedOut };
+  }
+
+  it('shares one data key per KMS context within the use limit, in both directions', async () => {
+    const { keyring } = spyKeyring();
     const envelope = createEnvelope({ keyring, cache: { maxAgeMs: 60_000, maxUses: 50 }, kmsContextKeys: ['org_id'] });
-    for (let i = 0; i < 100; i++) await envelope.seal(Buffer.from('v'), { org_id: 'a', secret_id: String(i), version: '1' });
+    const sealed = [];
+    for (let i = 0; i < 100; i++) sealed.push(await envelope.seal(Buffer.from('v'), ctx('a', i)));
     expect(envelope.stats().kmsCalls).toBe(2);
-    await envelope.seal(Buffer.from('v'), { org_id: 'b', secret_id: '0', version: '1' });
+    await envelope.seal(Buffer.from('v'), ctx('b'));
+    expect(envelope.stats().kmsCalls).toBe(3);
+    // The seal seeded the decrypt side: opening what it sealed costs no keyring call.
+    for (let i = 0; i < 100; i++) await envelope.open(sealed[i]!, ctx('a', i));
     expect(envelope.stats().kmsCalls).toBe(3);
   });
 
+  it('after max age a data key is fetched again, and the old one is wiped', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const { keyring } = spyKeyring();
+    const envelope = createEnvelope({ keyring, cache: { maxAgeMs: 1_000 }, kmsContextKeys: ['org_id'] });
+    const sealed = await envelope.seal(Buffer.from('v'), ctx('a'));
+    await envelope.open(sealed, ctx('a'));
+    expect(envelope.stats()).toMatchObject({ kmsCalls: 1 });
+    vi.advanceTimersByTime(1_000);
+    await envelope.seal(Buffer.from('v'), ctx('a'));
+    await envelope.open(sealed, ctx('a'));
+    expect(envelope.stats()).toMatchObject({ kmsCalls: 3 });
+  });
+
+  it('plaintext data keys from the keyring are wiped once used (cache or no cache)', async () => {
+    for (const cache of [false, { maxAgeMs: 60_000 }] as const) {
+      const { keyring, handedOut } = spyKeyring();
+      const envelope = createEnvelope({ keyring, cache, kmsContextKeys: ['org_id'] });
+      const sealed = await envelope.seal(Buffer.from('v'), ctx('a'));
+      await createEnvelope({ keyring, cache, kmsContextKeys: ['org_id'] }).open(sealed, ctx('a'));
+      await new Promise((r) => setImmediate(r));
+      expect(handedOut).toHaveLength(2);
+      expect(handedOut.every(wiped), `cache: ${JSON.stringify(cache)}`).toBe(true);
+    }
+  });
+
   it('without a cache every seal and open calls the keyring', async () => {
-    const keyring = createLocalKeyring({ keys: { k: randomBytes(32) }, primaryKeyId: 'k' });
-    const envelope = createEnvelope({ keyring, cache: false });
-    const ctx = { org_id: 'a' };
-    await envelope.open(await envelope.seal(Buffer.from('v'), ctx), ctx);
+    const envelope = createEnvelope({ keyring: spyKeyring().keyring, cache: false });
+    await envelope.open(await envelope.seal(Buffer.from('v'), ctx('a')), ctx('a'));
     expect(envelope.stats()).toEqual({ kmsCalls: 2, cacheHits: 0, cacheMisses: 0 });
   });
 });

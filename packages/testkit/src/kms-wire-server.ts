@@ -2,13 +2,6 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/**
- * A KMS-compatible server on 127.0.0.1 speaking the AWS JSON 1.1 wire protocol
- * (`x-amz-target: TrentService.<Operation>`) for the operations Strongroom uses, so tests run the
- * real `@aws-sdk/client-kms` over HTTP where no LocalStack is available. It checks the
- * EncryptionContext on Decrypt and ReEncrypt like KMS, counts requests, and injects faults.
- */
-
 export type KmsOperation = 'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'ReEncrypt' | 'DescribeKey';
 
 export interface KmsFault {
@@ -26,11 +19,15 @@ export interface KmsWireServer {
   readonly url: string;
   /** Creates a key and returns its ARN; `alias` also makes `alias/<alias>` resolve to it. */
   createKey(alias?: string): string;
+  /** Disables (KMS answers DisabledException) or re-enables a key. */
   setKeyEnabled(keyIdOrArn: string, enabled: boolean): void;
   fault(fault: KmsFault): void;
   clearFaults(): void;
   /** Requests received (retries included), for one operation or all. */
   requests(op?: KmsOperation): number;
+  /** The SDK's attempt number (`amz-sdk-request: attempt=N`) of each request, in arrival order. */
+  attempts(op?: KmsOperation): number[];
+  /** Zeroes `requests` and `attempts`. */
   resetCounts(): void;
   close(): Promise<void>;
 }
@@ -61,17 +58,35 @@ function contextAad(context: Record<string, string> | undefined): Buffer {
   return Buffer.from(JSON.stringify(sorted), 'utf8');
 }
 
+/**
+ * A KMS-compatible server on 127.0.0.1 (random port) speaking the AWS JSON 1.1 wire protocol
+ * (`x-amz-target: TrentService.<Operation>`) for GenerateDataKey, Decrypt, Encrypt, ReEncrypt and
+ * DescribeKey, so tests run the real `@aws-sdk/client-kms` over HTTP where no LocalStack is
+ * available. Like KMS it checks the EncryptionContext and the KeyId on Decrypt and ReEncrypt; it
+ * counts requests and injects faults.
+ * @example
+ * const kms = await startKmsWireServer();
+ * const keyId = kms.createKey('strongroom');
+ * kms.fault({ kind: 'throttle', count: 1, ops: ['Decrypt'] });
+ * await kms.close();
+ */
 export async function startKmsWireServer(): Promise<KmsWireServer> {
   const keys = new Map<string, Key>();
   const aliases = new Map<string, string>();
-  const counts = new Map<KmsOperation, number>();
+  const log: { op: KmsOperation; attempt: number }[] = [];
   let faults: KmsFault[] = [];
   const sockets = new Set<Socket>();
 
+  /** A key by id, exact ARN (region and account included) or alias, as KMS resolves them. */
+  const findKey = (ref: unknown): Key | undefined => {
+    if (typeof ref !== 'string') return undefined;
+    if (ref.startsWith('alias/')) return keys.get(aliases.get(ref) ?? '');
+    if (ref.startsWith('arn:')) return [...keys.values()].find((k) => k.arn === ref);
+    return keys.get(ref);
+  };
   const resolveKey = (ref: unknown): Key => {
     if (typeof ref !== 'string' || ref === '') throw new KmsError('ValidationException', 400, 'KeyId is required');
-    const id = ref.startsWith('alias/') ? aliases.get(ref) : ref.startsWith('arn:') ? ref.split('/').pop() : ref;
-    const key = id ? keys.get(id) : undefined;
+    const key = findKey(ref);
     if (!key) throw new KmsError('NotFoundException', 400, `Key '${ref}' does not exist`);
     if (!key.enabled) throw new KmsError('DisabledException', 400, `${key.arn} is disabled.`);
     return key;
@@ -140,10 +155,9 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
       };
     },
     DescribeKey(body) {
-      const ref = body.KeyId;
-      const id = typeof ref === 'string' && ref.startsWith('alias/') ? aliases.get(ref) : String(ref).split('/').pop();
-      const key = id ? keys.get(id) : undefined;
-      if (!key) throw new KmsError('NotFoundException', 400, `Key '${String(ref)}' does not exist`);
+      // Unlike the other operations, DescribeKey answers for a disabled key (Enabled: false).
+      const key = findKey(body.KeyId);
+      if (!key) throw new KmsError('NotFoundException', 400, `Key '${String(body.KeyId)}' does not exist`);
       return {
         KeyMetadata: {
           KeyId: key.id,
@@ -176,7 +190,8 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const op = String(req.headers['x-amz-target'] ?? '').replace('TrentService.', '') as KmsOperation;
     if (!(op in operations)) return send(res, 400, { __type: 'UnknownOperationException', message: op });
-    counts.set(op, (counts.get(op) ?? 0) + 1);
+    const attempt = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''))?.[1];
+    log.push({ op, attempt: Number(attempt ?? 0) });
 
     const fault = takeFault(op);
     if (fault?.kind === 'hang') return; // never answers; closed on shutdown
@@ -212,7 +227,7 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
       return key.arn;
     },
     setKeyEnabled(ref, enabled) {
-      const key = keys.get(ref.split('/').pop()!);
+      const key = findKey(ref);
       if (!key) throw new Error(`no key ${ref}`);
       key.enabled = enabled;
     },
@@ -223,10 +238,13 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
       faults = [];
     },
     requests(op) {
-      return op ? (counts.get(op) ?? 0) : [...counts.values()].reduce((a, b) => a + b, 0);
+      return log.filter((r) => !op || r.op === op).length;
+    },
+    attempts(op) {
+      return log.filter((r) => !op || r.op === op).map((r) => r.attempt);
     },
     resetCounts() {
-      counts.clear();
+      log.length = 0;
     },
     close() {
       for (const socket of sockets) socket.destroy();

@@ -1,9 +1,10 @@
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 
 /**
- * LocalStack's KMS through testcontainers, for machines with a Docker engine. testcontainers is
- * imported lazily: without an engine `getContainerRuntimeClient()` rejects in milliseconds, and
- * the tests fall back to the KMS wire server.
+ * Whether a Docker engine answers. testcontainers is imported lazily: without an engine
+ * `getContainerRuntimeClient()` rejects in milliseconds, and the tests fall back to the KMS wire
+ * server.
+ * @example describe.skipIf(!(await dockerAvailable()))('against LocalStack', () => { … });
  */
 export async function dockerAvailable(): Promise<boolean> {
   try {
@@ -21,6 +22,10 @@ export interface LocalStackKms {
   close(): Promise<void>;
 }
 
+/**
+ * LocalStack's KMS in a container (testcontainers), for machines with a Docker engine.
+ * @example const kms = await startLocalStackKms(); const arn = await kms.createKey(); await kms.close();
+ */
 export async function startLocalStackKms(): Promise<LocalStackKms> {
   const { GenericContainer, Wait } = await import('testcontainers');
   const container = await new GenericContainer('localstack/localstack:3')
