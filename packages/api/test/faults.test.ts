@@ -5,7 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectTRPCError } from '../src/testing/expect-error';
-import { createTestApp, type TestApp } from '../src/testing/harness';
+import { createTestAgent, createTestApp, type TestApp } from '../src/testing/harness';
 
 /** Fault drills: bounded, loopback only, and each ends with the service recovered. */
 
@@ -113,6 +113,34 @@ describe('Postgres connections dropped under load', () => {
       await consistent(app);
     },
   );
+});
+
+describe('audit insert failing for reads', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('no value leaves without its audit row: reveals and runtime resolutions fail while the insert fails', async () => {
+    const admin = app.caller(app.orgA.adminToken);
+    const { id } = await admin.secrets.create({ name: 'read-audited', value: 'read-value', scope: 'agent' });
+    const agentId = await createTestAgent(app, app.orgA);
+    const worker = app.caller(app.orgA.workerToken);
+    await sql`alter table audit_log add constraint no_reads check (action not in ('secret.reveal', 'secret.access')) not valid`.execute(app.deps.db);
+    try {
+      const reads = await Promise.allSettled([
+        ...Array.from({ length: 10 }, () => admin.secrets.reveal({ id })),
+        ...Array.from({ length: 10 }, () => worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId })),
+      ]);
+      expect(reads.every((r) => r.status === 'rejected')).toBe(true);
+      expect(JSON.stringify(reads)).not.toContain('read-value');
+    } finally {
+      await sql`alter table audit_log drop constraint no_reads`.execute(app.deps.db);
+    }
+    expect((await admin.secrets.reveal({ id })).value).toBe('read-value');
+    expect((await admin.audit.verify()).ok).toBe(true);
+  });
 });
 
 describe('audit insert failing under load', () => {

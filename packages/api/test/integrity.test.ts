@@ -66,6 +66,16 @@ describe('concurrency', () => {
 });
 
 describe('audit', () => {
+  it('keeps one unbroken chain while group-committed reads and locked writes interleave', async () => {
+    const s = await admin.secrets.create({ name: 'interleaved', value: 'v', scope: 'agent' });
+    const reader = app.caller((await admin.tokens.create({ name: 'reader', kind: 'user' })).token);
+    const ops = Array.from({ length: 60 }, (_, i) => (i % 2 ? reader.secrets.reveal({ id: s.id }) : admin.secrets.update({ id: s.id, value: `w${i}` })));
+    await Promise.all(ops.slice(0, 20));
+    await Promise.all(ops.slice(20));
+    expect(await admin.audit.verify()).toMatchObject({ ok: true });
+    expect((await admin.audit.list({ action: 'secret.reveal', targetId: s.id, limit: 200 })).items).toHaveLength(30);
+  });
+
   it('is fail-closed: when the audit insert fails, the change is rolled back', async () => {
     const s = await admin.secrets.create({ name: 'fail-closed', value: 'before', scope: 'org' });
     await sql`alter table audit_log add constraint audit_blocked check (action <> 'secret.rotate') not valid`.execute(app.deps.db);
