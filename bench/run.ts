@@ -1,7 +1,10 @@
 /**
  * `npm run bench`: every benchmark section in one run, each printed as a table and saved as JSON
- * under bench/results/. `npm run bench -- crypto` runs the sections whose name matches.
+ * under bench/results/; a full run also rewrites docs/performance.md. `npm run bench -- crypto`
+ * runs the sections whose name matches.
  */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { runRuntimeBench } from '../packages/agents-runtime/bench/runtime.bench';
 import { runHttpBench } from '../packages/api/bench/http.bench';
 import { runCryptoBench } from '../packages/crypto/bench/crypto.bench';
@@ -14,12 +17,23 @@ const sections: { name: string; run: () => Promise<BenchSection> }[] = [
 ];
 
 const filter = process.argv.slice(2);
+const tables: string[] = [];
 let missed = 0;
 for (const section of sections.filter((s) => filter.length === 0 || filter.some((f) => s.name.includes(f)))) {
   console.error(`running ${section.name}…`);
   const result = await section.run();
-  console.log(`${toMarkdown(result)}\n`);
+  const table = toMarkdown(result);
+  tables.push(table);
+  console.log(`${table}\n`);
   console.error(`saved ${writeResults(result)}`);
   missed += result.checks?.filter((c) => !c.met).length ?? 0;
+}
+if (filter.length === 0) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  writeFileSync(
+    new URL('../docs/performance.md', import.meta.url),
+    `# Performance\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${machine}). Every ratio is against a\nbaseline measured in the same run; absolute figures move with the machine, ratios much less.\nJSON for each section is in \`bench/results/\`.\n\n${tables.join('\n\n')}\n`,
+  );
+  console.error('wrote docs/performance.md');
 }
 if (missed) console.error(`${missed} target(s) missed`);
