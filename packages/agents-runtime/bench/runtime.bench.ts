@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapIfEmpty, buildServer, createLogger, loadConfig, openDeps, prepareDatabase } from '@strongroom/api/app';
-import { spawnServe } from '@strongroom/api/testing';
+import { seedAgent, spawnServe } from '@strongroom/api/testing';
 import { createStrongroomClient, type StrongroomClient } from '@strongroom/client';
 import { createKmsKeyring, type Keyring } from '@strongroom/crypto';
 import { openStorage } from '@strongroom/db';
@@ -15,21 +15,10 @@ import { createAgentsRuntime } from '../src/index';
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const UPDATES = 200;
 
-/** An agent, its provider and an agent-scope secret to resolve, created through the API. */
-async function seed(admin: StrongroomClient) {
-  const { org } = await admin.me.query();
-  const secret = await admin.secrets.create.mutate({ name: `tool-key-${randomBytes(3).toString('hex')}`, value: randomBytes(48).toString('base64'), scope: 'agent' });
-  const key = await admin.secrets.create.mutate({ name: `provider-key-${randomBytes(3).toString('hex')}`, value: 'sk-bench', scope: 'agent' });
-  const provider = await admin.providers.create.mutate({
-    name: 'bench',
-    providerType: 'cloudflare-ai-gateway',
-    kind: 'openai',
-    secretRef: key.id,
-    config: { accountId: '0123456789abcdef0123456789abcdef', gateway: 'bench' },
-  });
-  const agent = await admin.agents.create.mutate({ name: 'bench', providerId: provider.id, modelId: 'gpt-4o-mini' });
-  return { orgId: org.id, secretId: secret.id, agentId: agent.id };
-}
+const seed = async (admin: StrongroomClient) => {
+  const { orgId, secretId, agentId } = await seedAgent(admin);
+  return { orgId, secretId, agentId };
+};
 
 /** A server in this process on an in-memory PGlite, with the given keyring (default: local). */
 async function inProcessServer(keyring?: Keyring) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ServeProcess, spawnServe } from '@strongroom/api/testing';
+import { type ServeProcess, seedAgent, spawnServe } from '@strongroom/api/testing';
 import { createStrongroomClient } from '@strongroom/client';
 import { openTestStorage, type TestStorage, testEngine } from '@strongroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,22 +31,13 @@ describe.skipIf(testEngine() === 'pglite')('invalidation across instances (Postg
   it('a runtime on instance B serves the new value after an update through instance A', async () => {
     const admin = createStrongroomClient({ url: a.url, token: a.output().match(/^admin token: (\S+)$/m)![1]! });
     const workerToken = a.output().match(/^worker token: (\S+)$/m)![1]!;
-    const { org } = await admin.me.query();
-    const secret = await admin.secrets.create.mutate({ name: 'rotating', value: 'v1', scope: 'agent' });
-    const key = await admin.secrets.create.mutate({ name: 'key', value: 'sk', scope: 'agent' });
-    const provider = await admin.providers.create.mutate({
-      name: 'p',
-      providerType: 'cloudflare-ai-gateway',
-      kind: 'openai',
-      secretRef: key.id,
-      config: { accountId: '0123456789abcdef0123456789abcdef', gateway: 'g' },
-    });
-    const agent = await admin.agents.create.mutate({ name: 'a', providerId: provider.id, modelId: 'm' });
+    const { orgId, secretId, agentId } = await seedAgent(admin);
+    await admin.secrets.update.mutate({ id: secretId, value: 'v1' });
     const runtime = createAgentsRuntime({ url: b.url, workerToken });
     try {
-      const req = { orgId: org.id, secretId: secret.id, agentId: agent.id };
+      const req = { orgId, secretId, agentId };
       expect((await runtime.resolveSecret(req)).value).toBe('v1');
-      await admin.secrets.update.mutate({ id: secret.id, value: 'v2' });
+      await admin.secrets.update.mutate({ id: secretId, value: 'v2' });
       const deadline = Date.now() + 3_000;
       let value = 'v1';
       while (value !== 'v2' && Date.now() < deadline) {

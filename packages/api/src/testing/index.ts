@@ -4,3 +4,4 @@ export * from './expect-error';
 export * from './harness';
 export * from './processes';
 export { setInfraSecret } from '../infra-secrets/service';
+export * from './seed';
