@@ -47,10 +47,11 @@ export async function openDeps(
  * Brings the schema up to date and seals any legacy plaintext. A migration that waits on a
  * backfill is reported, not fatal: the server runs on the schema before it.
  */
-export async function prepareDatabase(deps: AppDeps): Promise<void> {
+export async function prepareDatabase(deps: AppDeps) {
   const outcome = await migrateToLatest(deps.db);
   if (outcome.applied.length) deps.log.info({ migrations: outcome.applied }, 'applied migrations');
   if (outcome.blocked) deps.log.warn({ migration: outcome.blocked.name }, outcome.blocked.reason);
   const sealed = await sealLegacySecrets(deps);
   if (sealed) deps.log.info({ sealed }, 'sealed legacy plaintext secrets');
+  return { ...outcome, sealed };
 }

@@ -65,7 +65,14 @@ program.command('serve').description('run the API server and admin console (what
 program
   .command('migrate')
   .description('run pending database migrations and exit')
-  .action(() => withOperatorDeps(async () => console.log('migrations are up to date')));
+  .action(() =>
+    withOperatorDeps(async (_deps, prepared) => {
+      for (const name of prepared.applied) console.log(`applied ${name}`);
+      if (prepared.sealed) console.log(`sealed ${prepared.sealed} legacy plaintext secret(s)`);
+      if (prepared.blocked) console.log(`waiting: ${prepared.blocked.name}\n  ${prepared.blocked.reason}`);
+      else console.log('migrations are up to date');
+    }),
+  );
 
 program
   .command('org')

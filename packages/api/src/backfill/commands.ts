@@ -28,7 +28,7 @@ export function registerBackfillCommands(program: Command): void {
         if (started) bar.stop();
         if (result.dryRun) {
           console.log(`dry run: ${result.total} MCP server(s) would move${result.total ? ':' : ''}`);
-          for (const s of result.servers) console.log(`  ${s}`);
+          for (const s of [...result.servers].sort()) console.log(`  ${s}`);
         } else {
           console.log(`backfill mcp-tokens: ${result.moved} moved, ${result.skipped} already done, ${result.total} found`);
         }

@@ -1,21 +1,23 @@
 import { openDeps, prepareDatabase } from '../app';
-import { type Config, loadConfig } from './config';
+import { loadConfig } from './config';
 import type { AppDeps } from './deps';
 import { createLogger } from './logger';
 
 /**
- * Runs an operator command with the process's configuration: opens the database (migrating it)
- * and the keyring, runs `fn`, and always closes the database. Logs go to stderr at `warn`, so a
- * command's own output stays clean.
+ * Runs an operator command with the process's configuration: opens the database (migrating it,
+ * as far as it may) and the keyring, runs `fn` with what migrating did, and always closes the
+ * database.
  * @example await withOperatorDeps(async (deps) => console.log(await countSecrets(deps)));
  */
-export async function withOperatorDeps<T>(fn: (deps: AppDeps, config: Config) => Promise<T>): Promise<T> {
+export async function withOperatorDeps<T>(
+  fn: (deps: AppDeps, prepared: Awaited<ReturnType<typeof prepareDatabase>>) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(process.env);
-  const log = createLogger('warn', process.stderr);
+  // Commands speak for themselves on stdout; only errors are logged (to stderr).
+  const log = createLogger('error', process.stderr);
   const deps = await openDeps(config, log);
   try {
-    await prepareDatabase(deps);
-    return await fn(deps, config);
+    return await fn(deps, await prepareDatabase(deps));
   } finally {
     await deps.storage.close();
   }
