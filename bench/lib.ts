@@ -20,23 +20,54 @@ export interface BenchSection {
   checks?: { target: string; met: boolean; value: string }[];
 }
 
-/**
- * Ops per second of `fn`, run in batches for about `ms` after a warm-up.
- * @example const ops = await opsPerSecond(() => seal(), 1_500);
- */
-export async function opsPerSecond(fn: () => unknown, ms = 1_500): Promise<number> {
-  const warmUntil = performance.now() + Math.min(300, ms / 4);
-  while (performance.now() < warmUntil) await fn();
-  let ops = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < 50; i++) await fn();
-    ops += 50;
-    now = performance.now();
-  }
-  return (ops * 1000) / (now - start);
+export interface Contender {
+  name: string;
+  fn: () => unknown;
 }
+
+export interface Measured {
+  name: string;
+  opsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+/**
+ * Measures contenders side by side: `rounds` rounds, each running every contender for about
+ * `msPerRound` in turn, so background load that comes and goes hits all of them alike. ops/s is
+ * the median of the rounds; p50 and p99 come from every op's own duration (one clock read per op,
+ * the same overhead for every contender).
+ * @example const [floor, ours] = await sideBySide([{ name: 'floor', fn: floorFn }, { name: 'ours', fn: oursFn }]);
+ */
+export async function sideBySide(
+  contenders: Contender[],
+  { rounds = 5, msPerRound = 300, warmupMs = 200 } = {},
+): Promise<Measured[]> {
+  const perRound = contenders.map(() => [] as number[]);
+  const samples = contenders.map(() => [] as number[]);
+  for (const c of contenders) await run(c.fn, warmupMs, []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of contenders.entries()) perRound[i]!.push(await run(c.fn, msPerRound, samples[i]!));
+  }
+  return contenders.map((c, i) => ({ name: c.name, opsPerSec: median(perRound[i]!), ...percentiles(samples[i]!) }));
+}
+
+/** Runs `fn` back to back for about `ms`, pushing each op's duration in µs; returns ops/s. */
+async function run(fn: () => unknown, ms: number, samplesUs: number[]): Promise<number> {
+  const start = performance.now();
+  let last = start;
+  let ops = 0;
+  while (last - start < ms) {
+    await fn();
+    const now = performance.now();
+    samplesUs.push((now - last) * 1000);
+    last = now;
+    ops++;
+  }
+  return (ops * 1000) / (last - start);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Percentiles of samples in microseconds. */
 export function percentiles(samplesUs: number[]): { p50Us: number; p99Us: number } {

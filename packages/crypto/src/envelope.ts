@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { type CacheOptions, DataKeyCache } from './cache';
 import { contextKey, type EncryptionContext, missingKey, pickContext } from './context';
 import { decryptionFailed, invalidConfig, invalidInput, keyUnavailable } from './errors';
-import { fitsEnvelope, isKekId, KEY_BYTES, parse, randomIv, serialize, valueAad } from './format';
+import { assemble, envelopeHeader, fitsEnvelope, isKekId, KEY_BYTES, parse, randomIv, valueAad } from './format';
 import type { Keyring } from './keyring';
 
 export interface EnvelopeOptions {
@@ -30,9 +30,9 @@ export interface Envelope {
   stats(): EnvelopeStats;
 }
 
+/** What the encrypt side caches with a data key: its envelope header (KEK id and wrapped key). */
 interface EncryptKey {
-  keyId: string;
-  wrapped: Uint8Array;
+  header: Buffer;
 }
 
 const MAX_PLAINTEXT_BYTES = 64 * 1024 * 1024;
@@ -98,18 +98,24 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   };
 
   /**
-   * Cache keys, as plain strings: the KMS context (values only when the keys are fixed), the KEK,
-   * and on the decrypt side the wrapped key. Computing them is most of a cache hit's cost.
+   * Cache keys are plain strings, each part self-delimiting so that no two inputs share one: the
+   * KMS context (length-prefixed values when the keys are fixed), then on the encrypt side the
+   * primary KEK, on the decrypt side the envelope header (length-prefixed KEK id and wrapped key).
+   * Computing them is most of a cache hit's cost.
    */
   const kmsKeyOf = (context: EncryptionContext): string => {
     if (!kmsKeys) return contextKey(context);
-    const values = kmsKeys.map((k) => context[k]);
-    const missing = kmsKeys.find((_, i) => values[i] === undefined);
-    if (missing !== undefined) throw missingKey(missing);
-    return JSON.stringify(values);
+    let key = '';
+    for (const name of kmsKeys) {
+      const value = context[name];
+      if (typeof value !== 'string') throw missingKey(name);
+      key += `${value.length}:${value}`;
+    }
+    return key;
   };
-  const decryptKeyOf = (keyId: string, wrapped: Uint8Array, kmsKey: string) =>
-    `${kmsKey}\0${keyId}\0${Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.length).toString('latin1')}`;
+  const encryptKeyOf = (kmsKey: string) => `${kmsKey}\0${keyring.primaryKeyId}`;
+  const decryptKeyOf = (kmsKey: string, header: Uint8Array) =>
+    `${kmsKey}\0${Buffer.from(header.buffer, header.byteOffset, header.length).toString('latin1')}`;
 
   /** A cache hit counts and returns at once, with no await, so the warm path stays short. */
   function cached<T>(cache: DataKeyCache<T> | undefined, key: string) {
@@ -122,11 +128,13 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     const kmsContext = pickContext(context, kmsKeys);
     const fetch = async () => {
       const key = await keyringCall.generate(kmsContext);
-      decryptCache?.put(decryptKeyOf(key.keyId, key.wrapped, kmsKey), null, new Uint8Array(key.plaintext));
-      return { value: { keyId: key.keyId, wrapped: key.wrapped }, plaintext: key.plaintext };
+      const header = envelopeHeader(key.keyId, key.wrapped);
+      // The seal side's key opens what it sealed: seed the decrypt side with a copy.
+      decryptCache?.put(decryptKeyOf(kmsKey, header), null, new Uint8Array(key.plaintext));
+      return { value: { header }, plaintext: key.plaintext };
     };
     if (!encryptCache) return fetch();
-    const got = await encryptCache.use(`${keyring.primaryKeyId}\0${kmsKey}`, fetch);
+    const got = await encryptCache.use(encryptKeyOf(kmsKey), fetch);
     count(got.hit);
     return got;
   }
@@ -153,13 +161,15 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     const aad = valueAad(context);
     const kmsKey = kmsKeyOf(context);
     // A hit lends the cache's key for this synchronous stretch; a miss hands us a copy to wipe.
-    const hit = cached(encryptCache, `${keyring.primaryKeyId}\0${kmsKey}`);
+    const hit = cached(encryptCache, encryptKeyOf(kmsKey));
     const { value: key, plaintext: dataKey } = hit ?? (await newEncryptKey(context, kmsKey));
     try {
       const iv = randomIv();
       const cipher = createCipheriv('aes-256-gcm', dataKey, iv).setAAD(aad);
-      const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return serialize({ keyId: key.keyId, wrappedKey: key.wrapped, iv, ciphertext, tag: cipher.getAuthTag() });
+      // GCM is a stream mode: update() returns all of the ciphertext and final() nothing.
+      const ciphertext = cipher.update(plaintext);
+      cipher.final();
+      return assemble(key.header, iv, ciphertext, cipher.getAuthTag());
     } finally {
       if (!hit) dataKey.fill(0);
     }
@@ -169,14 +179,18 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     checkBytes(sealed, 'sealed');
     const aad = valueAad(context);
     const parts = parse(sealed);
-    const cacheKey = decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context));
+    const cacheKey = decryptKeyOf(kmsKeyOf(context), parts.header);
     const hit = cached(decryptCache, cacheKey);
     const dataKey = hit?.plaintext ?? (await unwrapKey(parts.keyId, parts.wrappedKey, context, cacheKey));
+    let plaintext: Buffer | undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', dataKey, parts.iv).setAAD(aad);
       decipher.setAuthTag(parts.tag);
-      return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]);
+      plaintext = decipher.update(parts.ciphertext);
+      decipher.final(); // checks the tag; until it has, `plaintext` is unauthenticated
+      return plaintext;
     } catch (err) {
+      plaintext?.fill(0);
       throw decryptionFailed(err);
     } finally {
       if (!hit) dataKey.fill(0);
@@ -191,7 +205,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     const parts = parse(sealed);
     if (parts.keyId === toKeyId) return sealed;
     // Values sealed under one cached data key share its wrapped form: re-wrap it once.
-    const memoKey = `${toKeyId}\0${decryptKeyOf(parts.keyId, parts.wrappedKey, kmsKeyOf(context))}`;
+    const memoKey = `${decryptKeyOf(kmsKeyOf(context), parts.header)}\0${toKeyId}`;
     let pending = rewrapMemo.get(memoKey);
     if (!pending) {
       const kmsContext = pickContext(context, kmsKeys);
@@ -201,7 +215,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       pending.catch(() => rewrapMemo.delete(memoKey));
     }
     const moved = await pending;
-    const rewrapped = serialize({ ...parts, keyId: moved.keyId, wrappedKey: moved.wrapped });
+    const rewrapped = assemble(envelopeHeader(moved.keyId, moved.wrapped), parts.iv, parts.ciphertext, parts.tag);
     // Postcondition: a rewrapped value opens before anyone stores it.
     (await open(rewrapped, context)).fill(0);
     return rewrapped;
