@@ -43,6 +43,9 @@ export class DataKeyCache<T> {
     }
     this.#maxAgeMs = maxAgeMs;
     this.#maxUses = positiveInt(options.maxUses ?? 10_000, 'cache.maxUses');
+    // Precondition: maxUses is at most 2^32: with random 96-bit IVs, NIST SP 800-38D allows no more
+    // encryptions under one key.
+    if (this.#maxUses > 2 ** 32) throw invalidConfig('Expected `cache.maxUses` to be at most 4294967296 (2^32 seals per data key)');
     this.#maxEntries = positiveInt(options.maxEntries ?? 1_000, 'cache.maxEntries');
   }
 

@@ -31,6 +31,11 @@ describe('DataKeyCache', () => {
     }
   });
 
+  it('Precondition: maxUses is at most 2^32', () => {
+    refusedConfig(() => new DataKeyCache({ maxAgeMs: 1, maxUses: 2 ** 32 + 1 }));
+    expect(() => new DataKeyCache({ maxAgeMs: 1, maxUses: 2 ** 32 })).not.toThrow();
+  });
+
   it('expires entries by age', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const cache = new DataKeyCache<number>({ maxAgeMs: 1_000 });
