@@ -1,11 +1,9 @@
 import type { Database } from '@strongroom/db';
 import type { Kysely } from 'kysely';
 import type { AuditActor } from '../core/actor';
-import { isUniqueViolation } from '../core/errors';
-import { type AuditEvent, type ChainHead, chainRows, readChainHead } from './service';
+import { type AuditEvent, appendAuditRows } from './service';
 
 const MAX_BATCH = 500;
-const MAX_ATTEMPTS = 5;
 
 interface Pending {
   actor: AuditActor;
@@ -15,32 +13,15 @@ interface Pending {
 
 /**
  * Audit rows for reads — reveals and runtime accesses — committed in groups: requests that arrive
- * while a group commits wait for the next one. A group is one multi-row INSERT that extends the
- * chain from the head this process last wrote; the unique (chain, seq) index makes that safe
- * without a lock — if another writer got there first, the insert fails whole, the head is re-read
- * and the group rebuilt. A caller gets its value only after its row has committed; if the group
- * fails, every read in it fails.
+ * while a group commits wait for the next one, so one short transaction (the chain's lock, its
+ * head, one multi-row INSERT) records many reads instead of each read queueing on the lock. (An
+ * unlocked insert from a cached head was tried: a locked writer could then read a head that was
+ * no longer the head, and fail.) A caller gets its value only after its row has committed; if the
+ * group fails, every read in it fails.
  * @example await accessLog.record(auditActor(actor, requestId), { action: 'secret.access', targetId });
  */
 export function createAccessLog(db: Kysely<Database>) {
   const queues = new Map<string, { pending: Pending[]; flushing: boolean }>();
-  const heads = new Map<string, ChainHead>();
-
-  async function insertGroup(chain: string, orgId: string | null, batch: Pending[]) {
-    for (let attempt = 1; ; attempt++) {
-      const head = heads.get(chain) ?? (await readChainHead(db, orgId));
-      const rows = chainRows(head, orgId, batch);
-      try {
-        await db.insertInto('audit_log').values(rows).execute();
-        const last = rows.at(-1)!;
-        heads.set(chain, { seq: last.seq, hash: last.hash });
-        return;
-      } catch (err) {
-        heads.delete(chain);
-        if (!isUniqueViolation(err) || attempt === MAX_ATTEMPTS) throw err;
-      }
-    }
-  }
 
   async function flush(chain: string, orgId: string | null) {
     const queue = queues.get(chain);
@@ -48,7 +29,7 @@ export function createAccessLog(db: Kysely<Database>) {
     queue.flushing = true;
     const batch = queue.pending.splice(0, MAX_BATCH);
     try {
-      await insertGroup(chain, orgId, batch);
+      await db.transaction().execute((trx) => appendAuditRows(trx, orgId, batch));
       for (const p of batch) p.done();
     } catch (err) {
       for (const p of batch) p.done(err);

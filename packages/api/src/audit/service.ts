@@ -24,13 +24,13 @@ export async function appendAudit(trx: Transaction<Database>, actor: AuditActor,
 }
 
 /** The last row of a chain: what the next row links to. */
-export interface ChainHead {
+interface ChainHead {
   seq: number;
   hash: string;
 }
 
 /** Reads a chain's head (the genesis head for an empty chain). */
-export async function readChainHead(db: Kysely<Database>, orgId: string | null): Promise<ChainHead> {
+async function readChainHead(db: Kysely<Database>, orgId: string | null): Promise<ChainHead> {
   const chain = orgId ?? NO_ORG;
   const last = await db
     .selectFrom('audit_log')
@@ -43,7 +43,7 @@ export async function readChainHead(db: Kysely<Database>, orgId: string | null):
 }
 
 /** Rows that extend a chain from `head`, each hashing the one before. */
-export function chainRows(head: ChainHead, orgId: string | null, entries: readonly { actor: AuditActor; event: AuditEvent }[]) {
+function chainRows(head: ChainHead, orgId: string | null, entries: readonly { actor: AuditActor; event: AuditEvent }[]) {
   let seq = head.seq;
   let prevHash = head.hash;
   return entries.map(({ actor, event }) => {
