@@ -52,13 +52,17 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
   const maxSteps = options.maxSteps ?? 5;
   const subscriptions = new Map<string, { unsubscribe(): void }>();
 
-  /** One subscription per org: change events drop cached values; a reconnect re-checks versions. */
+  /**
+   * One subscription per org: change events drop cached values. Values cached before the stream
+   * was live, or while it was down, are re-checked against current versions when it (re)starts.
+   */
   function watch(orgId: string) {
     if (subscriptions.has(orgId)) return;
     let lost = false;
     const subscription = client.internal.events.subscribe(
       { orgId },
       {
+        onStarted: () => void resync(orgId),
         onData: (event) => cache.drop(event.id, event.type === 'secret.deleted' ? Number.MAX_SAFE_INTEGER : event.version),
         onConnectionStateChange: (state) => {
           if (state.state === 'connecting' && state.error) lost = true;

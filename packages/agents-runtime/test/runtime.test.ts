@@ -160,6 +160,28 @@ describe('typed errors, none carrying a credential', () => {
 });
 
 describe('cached values with push invalidation', () => {
+  it('a removed grant stops a cached value at once', async () => {
+    const admin = app.caller(app.orgA.adminToken);
+    const chat = await admin.groups.create({ name: 'chat with a grant' });
+    const { id } = await admin.secrets.create({ name: 'chat-granted', value: 'granted-value', scope: 'org' });
+    await admin.grants.add({ secretId: id, granteeType: 'group', granteeId: chat.id });
+    const fresh = createAgentsRuntime({ url: server.url, workerToken: app.orgA.workerToken });
+    try {
+      const req = { orgId: app.orgA.orgId, secretId: id, agentId, chatId: chat.id };
+      expect((await fresh.resolveSecret(req)).value).toBe('granted-value');
+      await admin.grants.remove({ secretId: id, granteeType: 'group', granteeId: chat.id });
+      const deadline = Date.now() + 2_000;
+      let outcome: unknown = 'granted-value';
+      while (outcome === 'granted-value' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+        outcome = await fresh.resolveSecret(req).then((r) => r.value, (e: AgentsRuntimeError) => e.code);
+      }
+      expect(outcome).toBe('GRANT_DENIED');
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('a burst of resolutions costs one; an update reaches the runtime on its next use', async () => {
     const admin = app.caller(app.orgA.adminToken);
     const { id } = await admin.secrets.create({ name: 'cached', value: 'first', scope: 'agent' });

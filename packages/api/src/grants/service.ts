@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
 import type { Call } from '../core/call';
+import { publish } from '../core/event-hub';
 import { AppError, notFound } from '../core/errors';
 import { iso } from '../core/schemas';
 
@@ -91,6 +92,9 @@ export async function removeGrant(call: Call, input: GrantInput) {
       .returning('secret_id')
       .executeTakeFirst();
     if (!removed) throw notFound('Grant');
+    // Runtimes drop cached copies on this event, so the revoked grant stops working there too.
+    const { version } = await trx.selectFrom('secrets').select('version').where('id', '=', input.secretId).executeTakeFirstOrThrow();
+    await publish(trx, { type: 'secret.changed', orgId: actor.orgId, id: input.secretId, version });
     await appendAudit(trx, auditActor(actor, call.requestId), {
       action: 'grant.remove',
       targetType: 'secret',

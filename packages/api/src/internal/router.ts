@@ -12,13 +12,6 @@ const forOrg = workerProcedure.input(z.object({ orgId: id })).use(({ ctx, input,
 });
 
 const runContext = { agentId: id, chatId: id.optional(), runId: z.string().trim().min(1).max(100).optional() };
-const secretEvent = z.strictObject({
-  type: z.enum(['secret.changed', 'secret.deleted']),
-  orgId: id,
-  id,
-  version: z.number().int(),
-});
-
 /** What the agents runtime calls, with a worker token. Never in the OpenAPI document. */
 export const internalRouter = router({
   resolveSecret: forOrg
@@ -64,9 +57,7 @@ export const internalRouter = router({
       if (input.orgId && input.orgId !== ctx.actor.orgId) throw notFound('Org');
       return next();
     })
-    .subscription(async function* ({ ctx, signal }) {
-      for await (const event of secretEvents(ctx, ctx.actor.orgId, signal)) yield secretEvent.parse(event);
-    }),
+    .subscription(({ ctx, signal }) => secretEvents(ctx, ctx.actor.orgId, signal)),
   infraSecret: workerProcedure
     .input(z.strictObject({ name: z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' }) }))
     .output(z.strictObject({ name: z.string(), version: z.number().int(), value: z.string() }))

@@ -50,10 +50,12 @@ export async function secretVersions(call: Call<WorkerActor>, orgId: string, ids
 }
 
 /**
- * The org's change events as they commit. Ends when the instance's LISTEN connection had to
- * reconnect (events may have been missed): the client reconnects and re-checks versions.
+ * The org's change events as they commit. Listening starts when this is called — before the
+ * stream tells the client it is connected — so no event committed after that is missed. The
+ * stream ends when the instance's LISTEN connection had to reconnect (events may have been
+ * missed): the client reconnects and re-checks versions.
  */
-export async function* secretEvents(call: Call<WorkerActor>, orgId: string, signal: AbortSignal | undefined) {
+export function secretEvents(call: Call<WorkerActor>, orgId: string, signal: AbortSignal | undefined): AsyncGenerator<SecretEvent> {
   const queue: SecretEvent[] = [];
   let wake: (() => void) | undefined;
   let resync = false;
@@ -67,21 +69,24 @@ export async function* secretEvents(call: Call<WorkerActor>, orgId: string, sign
   });
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
-  try {
-    while (!signal?.aborted && !resync) {
-      const event = queue.shift();
-      if (event) {
-        yield event;
-        continue;
+  return (async function* () {
+    try {
+      while (!signal?.aborted && !resync) {
+        const event = queue.shift();
+        if (event) {
+          // Only these fields, whatever else a NOTIFY payload might carry.
+          yield { type: event.type, orgId: event.orgId, id: event.id, version: event.version };
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
       }
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+    } finally {
+      offEvent();
+      offResync();
+      signal?.removeEventListener('abort', onAbort);
     }
-  } finally {
-    offEvent();
-    offResync();
-    signal?.removeEventListener('abort', onAbort);
-  }
+  })();
 }
 
 /**
