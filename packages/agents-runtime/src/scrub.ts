@@ -43,8 +43,6 @@ export function createScrubber(values: Iterable<string>) {
   return {
     text,
     deep,
-    /** Whether any form of any value occurs in the string. */
-    leaks: (input: string) => forms.some((form) => input.includes(form)),
     /** The longest form, for holding back the tail of a stream until it cannot hide a split value. */
     maxLength: forms[0]?.length ?? 0,
   };
