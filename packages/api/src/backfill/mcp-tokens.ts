@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { columnExists } from '@strongroom/db';
 import { sql } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
@@ -14,13 +15,6 @@ export interface BackfillProgress {
   skipped: number;
 }
 
-/** Whether the legacy column is still there (the purge migration drops it). */
-async function hasLegacyColumn(deps: Deps): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from information_schema.columns
-    where table_schema = current_schema() and table_name = 'mcp_servers' and column_name = 'token'`.execute(deps.db);
-  return rows[0]!.n > 0;
-}
-
 /** A readable secret name that is unique by construction (the server id's prefix). */
 const secretName = (serverName: string, serverId: string) =>
   `mcp-${serverName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'server'}-${serverId.slice(0, 8)}`;
@@ -33,7 +27,7 @@ const secretName = (serverName: string, serverId: string) =>
  * @example await backfillMcpTokens(deps, { dryRun: false, onProgress: (p) => bar.update(p.moved) });
  */
 export async function backfillMcpTokens(deps: Deps, options: { dryRun?: boolean; onProgress?: (p: BackfillProgress) => void } = {}) {
-  if (!(await hasLegacyColumn(deps))) return { total: 0, moved: 0, skipped: 0, dryRun: !!options.dryRun, servers: [] as string[] };
+  if (!(await columnExists(deps.db, 'mcp_servers', 'token'))) return { total: 0, moved: 0, skipped: 0, dryRun: !!options.dryRun, servers: [] as string[] };
   const pending = await deps.db
     .selectFrom('mcp_servers')
     .select(['id', 'org_id', 'name'])
@@ -99,7 +93,7 @@ export interface VerifyReport {
  */
 export async function verifyMcpTokens(deps: Deps): Promise<VerifyReport> {
   const report: VerifyReport = { verified: 0, problems: [] };
-  if (!(await hasLegacyColumn(deps))) return report;
+  if (!(await columnExists(deps.db, 'mcp_servers', 'token'))) return report;
   const { rows } = await sql<{ id: string; org_id: string; name: string; token: string; secret_ref: string | null }>`
     select id, org_id, name, ${legacyTokenOf} as token, secret_ref from mcp_servers
     where ${legacyTokenOf} is not null order by name, id`.execute(deps.db);

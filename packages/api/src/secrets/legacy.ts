@@ -1,3 +1,4 @@
+import { columnExists } from '@strongroom/db';
 import { sql } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
@@ -6,14 +7,6 @@ import { sealSecretValue, secretContext } from './sealing';
 
 const BATCH = 100;
 
-/** Whether the legacy plaintext column still exists (the purge migration drops it). */
-async function hasLegacyColumn(deps: Pick<AppDeps, 'db'>): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from information_schema.columns
-    where table_schema = current_schema() and table_name = 'secrets' and column_name = 'legacy_value'`.execute(deps.db);
-  return rows[0]!.n > 0;
-}
-
 /**
  * Seals plaintext left in `secrets.legacy_value` by the pre-Strongroom platform (and by the
  * migration of legacy agents' raw keys), in place and in batches, each row with its history entry
@@ -21,7 +14,8 @@ async function hasLegacyColumn(deps: Pick<AppDeps, 'db'>): Promise<boolean> {
  * column is gone. Returns how many it sealed.
  */
 export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope'>): Promise<number> {
-  if (!(await hasLegacyColumn(deps))) return 0;
+  // The purge migration drops the column once everything is sealed and verified.
+  if (!(await columnExists(deps.db, 'secrets', 'legacy_value'))) return 0;
   let sealedCount = 0;
   for (;;) {
     const done = await deps.db.transaction().execute(async (trx) => {
