@@ -89,7 +89,8 @@ export function toMarkdown(section: BenchSection): string {
     '| case | ops/s | p50 µs | p99 µs | ratio | note |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
     ...section.rows.map(
-      (r) => `| ${r.case} | ${fmt(r.opsPerSec)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${r.ratio === undefined ? '' : r.ratio.toFixed(r.ratio < 0.01 ? 4 : 2)} | ${r.note ?? ''} |`,
+      (r) =>
+        `| ${r.case} | ${fmt(r.opsPerSec)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${r.ratio === undefined ? '' : r.ratio.toFixed(r.ratio < 0.01 ? 4 : 2)} | ${r.note ?? ''} |`,
     ),
   ];
   if (section.checks?.length) {
@@ -102,7 +103,10 @@ export function toMarkdown(section: BenchSection): string {
 export function writeResults(section: BenchSection): string {
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  const slug = section.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = section.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   const body = `${JSON.stringify({ ...section, node: process.version, at: new Date().toISOString() }, null, 2)}\n`;
   const dated = new URL(`${slug}-${new Date().toISOString().slice(0, 10)}.json`, dir);
   writeFileSync(dated, body);

@@ -40,7 +40,8 @@ async function legacyDatabase() {
 
 describe('migrations', () => {
   it('names every migration with a sortable ISO-timestamp prefix', () => {
-    for (const name of Object.keys(migrations)) expect(name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-[a-z0-9-]+$/);
+    for (const name of Object.keys(migrations))
+      expect(name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-[a-z0-9-]+$/);
   });
 
   it('upgrades a legacy database as far as it may without losing a row; the purge waits for the backfill', async () => {
@@ -51,10 +52,22 @@ describe('migrations', () => {
     expect(outcome.blocked!.reason).toMatch(/1 MCP server\(s\) still hold a legacy token: "tools"/);
     const db = storage!.db as Kysely<any>;
 
-    const secret = await db.selectFrom('secrets').selectAll().where('id', '=', legacy.secret.id).executeTakeFirstOrThrow();
-    expect(secret).toMatchObject({ name: 'stripe', legacy_value: 'legacy-plaintext', value: null, version: 1, namespace: 'default' });
+    const secret = await db
+      .selectFrom('secrets')
+      .selectAll()
+      .where('id', '=', legacy.secret.id)
+      .executeTakeFirstOrThrow();
+    expect(secret).toMatchObject({
+      name: 'stripe',
+      legacy_value: 'legacy-plaintext',
+      value: null,
+      version: 1,
+      namespace: 'default',
+    });
     const grants = await db.selectFrom('secret_grants').selectAll().execute();
-    expect(grants).toEqual([expect.objectContaining({ secret_id: legacy.secret.id, grantee_type: 'group', grantee_id: legacy.group.id })]);
+    expect(grants).toEqual([
+      expect.objectContaining({ secret_id: legacy.secret.id, grantee_type: 'group', grantee_id: legacy.group.id }),
+    ]);
     expect(await db.selectFrom('org_members').select('role').execute()).toEqual([{ role: 'admin' }]);
     expect(await db.selectFrom('group_members').selectAll().execute()).toHaveLength(1);
     expect(await db.selectFrom('agent_mcp_servers').selectAll().execute()).toHaveLength(1);
@@ -63,9 +76,17 @@ describe('migrations', () => {
     // The agent has a provider now; its raw key waits, unsealed, in a secret of its own.
     const agent = await db.selectFrom('agents').selectAll().where('id', '=', legacy.agent.id).executeTakeFirstOrThrow();
     expect(agent).toMatchObject({ model_id: 'gpt-4o', llm_api_key: null });
-    const provider = await db.selectFrom('providers').selectAll().where('id', '=', agent.provider_id).executeTakeFirstOrThrow();
+    const provider = await db
+      .selectFrom('providers')
+      .selectAll()
+      .where('id', '=', agent.provider_id)
+      .executeTakeFirstOrThrow();
     expect(provider).toMatchObject({ kind: 'openai', needs_configuration: true });
-    const key = await db.selectFrom('secrets').selectAll().where('id', '=', provider.secret_ref).executeTakeFirstOrThrow();
+    const key = await db
+      .selectFrom('secrets')
+      .selectAll()
+      .where('id', '=', provider.secret_ref)
+      .executeTakeFirstOrThrow();
     expect(key).toMatchObject({ scope: 'agent', legacy_value: 'sk-raw', namespace: 'migrated' });
   });
 
@@ -84,7 +105,15 @@ describe('migrations', () => {
     storage = await openTestStorage();
     await storage.db
       .insertInto('audit_log')
-      .values({ seq: 1, actor_type: 'system', action: 'test', prev_hash: '0', hash: '1', created_at: new Date(), metadata: '{}' })
+      .values({
+        seq: 1,
+        actor_type: 'system',
+        action: 'test',
+        prev_hash: '0',
+        hash: '1',
+        created_at: new Date(),
+        metadata: '{}',
+      })
       .execute();
     await expect(storage.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
     await expect(storage.db.updateTable('audit_log').set({ hash: 'x' }).execute()).rejects.toThrow(/append-only/);

@@ -22,7 +22,10 @@ export function testEngine(): Engine {
 
 function adminUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('STRONGROOM_TEST_ENGINE=postgres needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
+  if (!url)
+    throw new Error(
+      'STRONGROOM_TEST_ENGINE=postgres needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)',
+    );
   return url;
 }
 
@@ -85,7 +88,9 @@ export async function openTestStorage(options: { migrated?: boolean } = {}): Pro
   const template = process.env[TEMPLATE_ENV];
   if (testEngine() === 'postgres') {
     const name = `sr_t_${randomBytes(6).toString('hex')}`;
-    await adminQuery(migrated ? `create database ${name} template ${requireTemplate(template)}` : `create database ${name}`);
+    await adminQuery(
+      migrated ? `create database ${name} template ${requireTemplate(template)}` : `create database ${name}`,
+    );
     const url = urlFor(name);
     const storage = await openStorage({ engine: 'postgres', url });
     return {

@@ -7,7 +7,10 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
   server: {
     proxy: Object.fromEntries(
-      ['/trpc', '/console', '/docs', '/openapi.json'].map((path) => [path, process.env.STRONGROOM_URL ?? 'http://127.0.0.1:8080']),
+      ['/trpc', '/console', '/docs', '/openapi.json'].map((path) => [
+        path,
+        process.env.STRONGROOM_URL ?? 'http://127.0.0.1:8080',
+      ]),
     ),
   },
 });

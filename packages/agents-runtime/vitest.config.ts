@@ -3,5 +3,7 @@ import { sharedTest } from '../../vitest.shared.ts';
 
 export default mergeConfig(
   sharedTest,
-  defineConfig({ test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], globalSetup: ['../../db/src/test-global-setup.ts'] } }),
+  defineConfig({
+    test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], globalSetup: ['../../db/src/test-global-setup.ts'] },
+  }),
 );

@@ -56,7 +56,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   const providers = new Map<string, string>();
   for (const agent of agents) {
     const kind = String(agent.llm_provider).toLowerCase();
-    const source = agent.llm_api_key ? `raw:${agent.llm_api_key}` : agent.llm_secret_id ? `secret:${agent.llm_secret_id}` : 'none';
+    const source = agent.llm_api_key
+      ? `raw:${agent.llm_api_key}`
+      : agent.llm_secret_id
+        ? `secret:${agent.llm_secret_id}`
+        : 'none';
     const dedupe = `${agent.org_id}\0${kind}\0${source}`;
     let providerId = providers.get(dedupe);
     if (!providerId) {

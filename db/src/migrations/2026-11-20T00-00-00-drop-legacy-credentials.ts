@@ -23,7 +23,9 @@ export async function up(db: Kysely<any>): Promise<void> {
           ? `${pending.length} MCP server(s) still hold a legacy token: ${servers}. ` +
             'Run `strongroom backfill mcp-tokens`, then `strongroom backfill verify`.'
           : '',
-        unsealed.length ? `${unsealed.length} legacy secret(s) are not sealed yet; start the server once to seal them.` : '',
+        unsealed.length
+          ? `${unsealed.length} legacy secret(s) are not sealed yet; start the server once to seal them.`
+          : '',
       ]
         .filter(Boolean)
         .join(' '),

@@ -22,7 +22,11 @@ export function usePath(): string {
 }
 
 /** A real link (it opens in a new tab, it can be copied) that navigates in place on a plain click. */
-export function Link({ to, current, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string; current?: boolean }) {
+export function Link({
+  to,
+  current,
+  ...rest
+}: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string; current?: boolean }) {
   const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();

@@ -32,11 +32,8 @@ export function endedReason(): string | undefined {
 
 /** Re-renders when the user signs in or out. */
 export function useSessionToken(): string | undefined {
-  return useSyncExternalStore(
-    (notify) => {
-      listeners.add(notify);
-      return () => listeners.delete(notify);
-    },
-    sessionToken,
-  );
+  return useSyncExternalStore((notify) => {
+    listeners.add(notify);
+    return () => listeners.delete(notify);
+  }, sessionToken);
 }

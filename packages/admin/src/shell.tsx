@@ -23,7 +23,12 @@ interface Page {
 
 /** Members see only the pages whose calls they may make; the server refuses the rest anyway. */
 const PAGES: Page[] = [
-  { path: '/secrets', label: 'Secrets', adminOnly: true, render: (rest) => (rest ? <SecretPage id={rest} /> : <SecretsPage />) },
+  {
+    path: '/secrets',
+    label: 'Secrets',
+    adminOnly: true,
+    render: (rest) => (rest ? <SecretPage id={rest} /> : <SecretsPage />),
+  },
   { path: '/providers', label: 'Providers', adminOnly: false, render: () => <ProvidersPage /> },
   { path: '/agents', label: 'Agents', adminOnly: false, render: () => <AgentsPage /> },
   { path: '/mcp-servers', label: 'MCP servers', adminOnly: false, render: () => <McpServersPage /> },
@@ -55,7 +60,12 @@ export function Shell() {
       </main>
     );
   }
-  if (!me.data) return <p role="status" className="muted centered">Loading…</p>;
+  if (!me.data)
+    return (
+      <p role="status" className="muted centered">
+        Loading…
+      </p>
+    );
   return (
     <MeContext.Provider value={me.data}>
       <Layout me={me.data} />

@@ -13,7 +13,8 @@ export function createConsoleClient() {
 
 /** A token that stops working (revoked, expired) ends the session instead of failing page by page. */
 function endSessionIfUnauthorized(err: unknown) {
-  if (isStrongroomError(err, 'UNAUTHORIZED')) signOut('Your session ended: the token is no longer valid (revoked, expired or removed).');
+  if (isStrongroomError(err, 'UNAUTHORIZED'))
+    signOut('Your session ended: the token is no longer valid (revoked, expired or removed).');
 }
 
 export function createQueryClient() {

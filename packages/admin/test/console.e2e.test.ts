@@ -113,7 +113,9 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     await dialog.getByLabel('AI Gateway name', { exact: true }).fill('gw-e2e');
     await dialog.getByRole('button', { name: 'Create provider' }).click();
     // A nested field's error (config.accountId) lands next to that field too.
-    await expect.poll(() => dialog.getByLabel('Cloudflare account id', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await expect
+      .poll(() => dialog.getByLabel('Cloudflare account id', { exact: true }).getAttribute('aria-invalid'))
+      .toBe('true');
     await dialog.getByLabel('Cloudflare account id', { exact: true }).fill('0123456789abcdef0123456789abcdef');
     await dialog.getByRole('button', { name: 'Create provider' }).click();
     await page.getByRole('rowheader', { name: 'OpenAI (prod)' }).waitFor();
@@ -127,7 +129,11 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     await dialog.getByLabel('Name', { exact: true }).fill('support-bot');
     await dialog.getByLabel('Model id', { exact: true }).fill('gpt-5.2');
     await dialog.getByRole('button', { name: 'Create agent' }).click();
-    expect(await dialog.getByLabel('Provider', { exact: true }).evaluate((el) => (el as HTMLSelectElement).validity.valueMissing)).toBe(true);
+    expect(
+      await dialog
+        .getByLabel('Provider', { exact: true })
+        .evaluate((el) => (el as HTMLSelectElement).validity.valueMissing),
+    ).toBe(true);
     await dialog.getByLabel('Provider', { exact: true }).selectOption({ label: 'openai · OpenAI (prod)' });
     await expect.poll(() => dialog.getByTestId('model-preview').textContent()).toBe('openai/gpt-5.2');
     await shoot('05-agent-form');
@@ -170,7 +176,14 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     const actions = page.locator('table.audit tbody th code');
     await actions.first().waitFor();
     const seen = await actions.allTextContents();
-    for (const action of ['secret.create', 'secret.reveal', 'provider.create', 'agent.create', 'mcp.create', 'mcp.validate']) {
+    for (const action of [
+      'secret.create',
+      'secret.reveal',
+      'provider.create',
+      'agent.create',
+      'mcp.create',
+      'mcp.validate',
+    ]) {
       expect(seen).toContain(action);
     }
     expect(seen.indexOf('mcp.validate')).toBeLessThan(seen.indexOf('secret.create'));

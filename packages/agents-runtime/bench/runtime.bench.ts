@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrapIfEmpty, buildServer, createLogger, loadConfig, openDeps, prepareDatabase } from '@strongroom/api/app';
+import {
+  bootstrapIfEmpty,
+  buildServer,
+  createLogger,
+  loadConfig,
+  openDeps,
+  prepareDatabase,
+} from '@strongroom/api/app';
 import { seedAgent, spawnServe } from '@strongroom/api/testing';
 import { createStrongroomClient, type StrongroomClient } from '@strongroom/client';
 import { createKmsKeyring, type Keyring } from '@strongroom/crypto';
@@ -12,7 +19,8 @@ import pg from 'pg';
 import { type BenchRow, type BenchSection, percentiles } from '../../../bench/lib';
 import { createAgentsRuntime } from '../src/index';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const UPDATES = 200;
 
 const seed = async (admin: StrongroomClient) => {
@@ -52,7 +60,9 @@ async function cacheHits(): Promise<BenchRow[]> {
       samples.push(Number(process.hrtime.bigint() - start) / 1000);
     }
     runtime.close();
-    return [{ case: 'runtime resolveSecret, cache hit (20 000 calls)', ...percentiles(samples), note: 'target p99 < 50 µs' }];
+    return [
+      { case: 'runtime resolveSecret, cache hit (20 000 calls)', ...percentiles(samples), note: 'target p99 < 50 µs' },
+    ];
   } finally {
     await server.close();
   }
@@ -64,7 +74,12 @@ async function keyringCalls(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     const keyId = kms.createKey('bench');
-    const kmsKeyring = createKmsKeyring({ keyId, endpoint: kms.url, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+    const kmsKeyring = createKmsKeyring({
+      keyId,
+      endpoint: kms.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
     for (const [label, keyring] of [
       ['local KEK', undefined],
       ['AWS KMS keyring (wire server)', kmsKeyring],
@@ -79,7 +94,10 @@ async function keyringCalls(): Promise<BenchRow[]> {
           for (let i = 0; i < 1000; i++) await worker.internal.resolveSecret.query(target);
           const calls = cold.deps.envelope.stats().kmsCalls;
           const kmsNote = keyring ? `, ${kms.requests('Decrypt')} KMS Decrypt requests seen by the KMS server` : '';
-          rows.push({ case: `keyring calls per 1 000 resolutions, cold instance, ${label}`, note: `${calls} keyring call(s)${kmsNote}` });
+          rows.push({
+            case: `keyring calls per 1 000 resolutions, cold instance, ${label}`,
+            note: `${calls} keyring call(s)${kmsNote}`,
+          });
         } finally {
           await cold.close();
         }
@@ -106,7 +124,9 @@ async function invalidation(): Promise<BenchRow[]> {
   url.pathname = `/${name}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'sr-bench-'));
   const kekFile = join(dataDir, 'kek.json');
-  writeFileSync(kekFile, JSON.stringify({ primaryKeyId: 'k', keys: { k: randomBytes(32).toString('base64') } }), { mode: 0o600 });
+  writeFileSync(kekFile, JSON.stringify({ primaryKeyId: 'k', keys: { k: randomBytes(32).toString('base64') } }), {
+    mode: 0o600,
+  });
   const env = { DATABASE_URL: url.toString(), DATA_DIR: dataDir, KEK_FILE: kekFile, LOG_LEVEL: 'warn' };
   const a = await spawnServe(env);
   const b = await spawnServe(env);
@@ -136,8 +156,16 @@ async function invalidation(): Promise<BenchRow[]> {
     }
     const start = percentiles(sinceStart);
     return [
-      { case: `invalidation: update via instance A → event at a subscriber of B (${UPDATES} updates)`, ...start, note: 'from sending the update: an upper bound on commit → event; target p99 < 100 ms' },
-      { case: 'invalidation: after A acknowledged the update', ...percentiles(sinceAck), note: '0 when the event came first' },
+      {
+        case: `invalidation: update via instance A → event at a subscriber of B (${UPDATES} updates)`,
+        ...start,
+        note: 'from sending the update: an upper bound on commit → event; target p99 < 100 ms',
+      },
+      {
+        case: 'invalidation: after A acknowledged the update',
+        ...percentiles(sinceAck),
+        note: '0 when the event came first',
+      },
     ];
   } finally {
     await Promise.all([a.stop(), b.stop()]);
@@ -156,8 +184,11 @@ export async function runRuntimeBench(): Promise<BenchSection> {
     rows,
     checks: [
       { target: 'runtime cache hit p99 < 50 µs', met: hitP99 < 50, value: `${hitP99.toFixed(1)} µs` },
-      { target: 'invalidation p99 < 100 ms', met: invalidationP99 < 100_000, value: `${(invalidationP99 / 1000).toFixed(1)} ms` },
+      {
+        target: 'invalidation p99 < 100 ms',
+        met: invalidationP99 < 100_000,
+        value: `${(invalidationP99 / 1000).toFixed(1)} ms`,
+      },
     ],
   };
 }
-

@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { createStrongroomClient } from '@strongroom/client';
 import { startGatewayStandIn, startMcpTestServer } from '@strongroom/testkit';
 import { createAgentsRuntime } from '../src/index';
-import { bootstrapIfEmpty, buildServer, createLogger, loadConfig, openDeps, prepareDatabase, setInfraSecret } from '@strongroom/api/app';
+import {
+  bootstrapIfEmpty,
+  buildServer,
+  createLogger,
+  loadConfig,
+  openDeps,
+  prepareDatabase,
+  setInfraSecret,
+} from '@strongroom/api/app';
 
 const GATEWAY_TOKEN = `gw-${crypto.randomUUID()}`;
 const PROVIDER_KEY = `sk-demo-${crypto.randomUUID()}`;
@@ -20,12 +28,16 @@ const MCP_TOKEN = `mcp-${crypto.randomUUID()}`;
 function pathsOf(data: unknown, value: string, path = ''): string[] {
   if (typeof data === 'string') return data.includes(value) ? [path || '(text)'] : [];
   if (Array.isArray(data)) return data.flatMap((v, i) => pathsOf(v, value, `${path}[${i}]`));
-  if (data && typeof data === 'object') return Object.entries(data).flatMap(([k, v]) => pathsOf(v, value, path ? `${path}.${k}` : k));
+  if (data && typeof data === 'object')
+    return Object.entries(data).flatMap(([k, v]) => pathsOf(v, value, path ? `${path}.${k}` : k));
   return [];
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-demo-'));
-const [gateway, mcp] = await Promise.all([startGatewayStandIn({ gatewayToken: GATEWAY_TOKEN }), startMcpTestServer({ token: MCP_TOKEN })]);
+const [gateway, mcp] = await Promise.all([
+  startGatewayStandIn({ gatewayToken: GATEWAY_TOKEN }),
+  startMcpTestServer({ token: MCP_TOKEN }),
+]);
 const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
 const deps = await openDeps(config, createLogger('warn', process.stderr));
 await prepareDatabase(deps);
@@ -39,7 +51,12 @@ console.log(`AI Gateway stand-in on ${gateway.url}, MCP server on ${mcp.url}\n`)
 try {
   const admin = createStrongroomClient({ url, token: org.adminToken });
   const { org: me } = await admin.me.query();
-  const key = await admin.secrets.create.mutate({ name: 'openai-key', value: PROVIDER_KEY, scope: 'agent', description: 'BYOK key' });
+  const key = await admin.secrets.create.mutate({
+    name: 'openai-key',
+    value: PROVIDER_KEY,
+    scope: 'agent',
+    description: 'BYOK key',
+  });
   const token = await admin.secrets.create.mutate({ name: 'tools-token', value: MCP_TOKEN, scope: 'agent' });
   const provider = await admin.providers.create.mutate({
     name: 'OpenAI via AI Gateway',
@@ -56,7 +73,9 @@ try {
     instructions: 'Answer briefly; use the tools when asked.',
     mcpServerIds: [tools.id],
   });
-  console.log(`Seeded provider "${provider.name}", MCP server "${tools.name}", agent "${agent.name}" (model ${agent.model})\n`);
+  console.log(
+    `Seeded provider "${provider.name}", MCP server "${tools.name}", agent "${agent.name}" (model ${agent.model})\n`,
+  );
 
   // The stand-in plays the model: first it calls `add`, then `whoami`, then it answers.
   gateway.script((request) => {
@@ -67,13 +86,18 @@ try {
   });
   const runtime = createAgentsRuntime({ url, workerToken: org.workerToken!, gateway: { baseUrl: gateway.url } });
   const question = 'What is 20 + 22? And who does the tools server think I am?';
-  const result = await runtime.runAgent({ orgId: me.id, agentId: agent.id, messages: [{ role: 'user', content: question }] });
+  const result = await runtime.runAgent({
+    orgId: me.id,
+    agentId: agent.id,
+    messages: [{ role: 'user', content: question }],
+  });
   runtime.close();
 
   console.log('Transcript');
   console.log(`  user: ${question}`);
   for (const step of result.steps) {
-    for (const call of step.toolCalls) console.log(`  assistant → tool ${call.toolName}(${JSON.stringify(call.input)})`);
+    for (const call of step.toolCalls)
+      console.log(`  assistant → tool ${call.toolName}(${JSON.stringify(call.input)})`);
     for (const r of step.toolResults) console.log(`  tool ${r.toolName} → ${JSON.stringify(r.output)}`);
   }
   console.log(`  assistant: ${result.text}\n`);
@@ -83,7 +107,9 @@ try {
     gateway: [...new Set(gatewayTraffic.flatMap((t) => pathsOf(t, value).map((p) => p.replace(/^\[\d+\]\./, ''))))],
     mcpServer: [...new Set(mcp.headers.flatMap((h) => pathsOf(h, value)))],
   });
-  console.log(`Where each credential travelled (${gateway.requests.length} gateway requests, ${mcp.headers.length} MCP requests)`);
+  console.log(
+    `Where each credential travelled (${gateway.requests.length} gateway requests, ${mcp.headers.length} MCP requests)`,
+  );
   for (const [name, value] of [
     ['AI Gateway token', GATEWAY_TOKEN],
     ['provider key (BYOK)', PROVIDER_KEY],
@@ -94,7 +120,9 @@ try {
     console.log(`    to the gateway: ${seen.gateway.join(', ') || 'nowhere'}`);
     console.log(`    to the MCP server: ${seen.mcpServer.join(', ') || 'nowhere'}`);
   }
-  const inModelContext = gateway.requests.some((r) => [GATEWAY_TOKEN, PROVIDER_KEY, MCP_TOKEN].some((v) => JSON.stringify(r.entries.map((e) => e.query)).includes(v)));
+  const inModelContext = gateway.requests.some((r) =>
+    [GATEWAY_TOKEN, PROVIDER_KEY, MCP_TOKEN].some((v) => JSON.stringify(r.entries.map((e) => e.query)).includes(v)),
+  );
   console.log(`  in model context (messages, tool results): ${inModelContext ? 'FOUND — this is a bug' : 'none'}`);
   if (inModelContext) process.exitCode = 1;
 } finally {

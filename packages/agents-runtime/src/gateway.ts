@@ -33,7 +33,10 @@ export function gatewayBinding(target: GatewayTarget) {
         });
       } catch (err) {
         if (options.signal?.aborted) throw err;
-        throw new AgentsRuntimeError('GATEWAY_UNREACHABLE', `The AI Gateway at ${new URL(base).host} could not be reached`);
+        throw new AgentsRuntimeError(
+          'GATEWAY_UNREACHABLE',
+          `The AI Gateway at ${new URL(base).host} could not be reached`,
+        );
       }
     },
   };

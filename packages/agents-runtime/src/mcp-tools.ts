@@ -32,9 +32,13 @@ export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fe
           ...(fetch ? { fetch } : {}),
         },
       }).catch((err: unknown) => {
-        throw new AgentsRuntimeError('MCP_SERVER_FAILED', `MCP server "${endpoint.name}" failed: ${scrub.text(String((err as Error)?.message ?? err))}`, {
-          mcpServerId: endpoint.id,
-        });
+        throw new AgentsRuntimeError(
+          'MCP_SERVER_FAILED',
+          `MCP server "${endpoint.name}" failed: ${scrub.text(String((err as Error)?.message ?? err))}`,
+          {
+            mcpServerId: endpoint.id,
+          },
+        );
       });
       clients.push(client);
       const offered = await client.tools();
@@ -42,9 +46,14 @@ export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fe
         // Two servers may offer the same tool name; the later one is prefixed with its server.
         const key = name in tools ? `${endpoint.name}_${name}` : name;
         const execute = tool.execute as ((input: unknown, options: unknown) => Promise<unknown>) | undefined;
-        tools[key] = (execute
-          ? { ...tool, execute: async (input: unknown, options: unknown) => scrub.deep(await execute(input, options)) }
-          : tool) as ToolSet[string];
+        tools[key] = (
+          execute
+            ? {
+                ...tool,
+                execute: async (input: unknown, options: unknown) => scrub.deep(await execute(input, options)),
+              }
+            : tool
+        ) as ToolSet[string];
       }
     }
   } catch (err) {

@@ -45,7 +45,11 @@ const GATEWAY_TOKEN = 'ai-gateway-token';
  */
 export function createAgentsRuntime(options: AgentsRuntimeOptions) {
   if (!options?.workerToken) throw new TypeError('Expected `workerToken` to be a Strongroom worker token');
-  const client = createStrongroomClient({ url: options.url, token: options.workerToken, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const client = createStrongroomClient({
+    url: options.url,
+    token: options.workerToken,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   const cache = createSecretCache({ maxAgeMs: options.cache?.maxAgeMs ?? 5 * 60_000 });
   const baseUrl = options.gateway?.baseUrl ?? DEFAULT_GATEWAY_BASE_URL;
   const gatewayTokenOverride = options.gateway?.token ?? process.env.AI_GATEWAY_TOKEN;
@@ -63,7 +67,8 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
       { orgId },
       {
         onStarted: () => void resync(orgId),
-        onData: (event) => cache.drop(event.id, event.type === 'secret.deleted' ? Number.MAX_SAFE_INTEGER : event.version),
+        onData: (event) =>
+          cache.drop(event.id, event.type === 'secret.deleted' ? Number.MAX_SAFE_INTEGER : event.version),
         onConnectionStateChange: (state) => {
           if (state.state === 'connecting' && state.error) lost = true;
           if (state.state === 'pending' && lost) {
@@ -85,7 +90,8 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     if (held.size === 0) return;
     try {
       const current = await client.internal.secretVersions.query({ orgId, ids: [...held.keys()] });
-      for (const [id, version] of held) if (current[id] !== version) cache.drop(id, current[id] ?? Number.MAX_SAFE_INTEGER);
+      for (const [id, version] of held)
+        if (current[id] !== version) cache.drop(id, current[id] ?? Number.MAX_SAFE_INTEGER);
     } catch {
       cache.clear();
     }
@@ -98,8 +104,12 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     } catch (err) {
       if (isStrongroomError(err, 'NOT_FOUND')) throw new AgentsRuntimeError(notFound, err.message);
       if (isStrongroomError(err, 'FORBIDDEN')) throw new AgentsRuntimeError('GRANT_DENIED', err.message);
-      if (isStrongroomError(err, 'PRECONDITION_FAILED')) throw new AgentsRuntimeError('PROVIDER_NOT_CONFIGURED', err.message);
-      throw new AgentsRuntimeError('STRONGROOM_UNAVAILABLE', `Strongroom could not be reached or failed: ${(err as Error).message}`);
+      if (isStrongroomError(err, 'PRECONDITION_FAILED'))
+        throw new AgentsRuntimeError('PROVIDER_NOT_CONFIGURED', err.message);
+      throw new AgentsRuntimeError(
+        'STRONGROOM_UNAVAILABLE',
+        `Strongroom could not be reached or failed: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -122,7 +132,13 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     const key = `mcp|${orgId}|${server.id}|${input.agentId}|${input.chatId ?? ''}`;
     const got = await cached(key, orgId, async () => {
       const r = await call(
-        () => client.internal.resolveMcpToken.query({ orgId, agentId: input.agentId, mcpServerId: server.id, ...(input.chatId ? { chatId: input.chatId } : {}) }),
+        () =>
+          client.internal.resolveMcpToken.query({
+            orgId,
+            agentId: input.agentId,
+            mcpServerId: server.id,
+            ...(input.chatId ? { chatId: input.chatId } : {}),
+          }),
         'MCP_SERVER_FAILED',
       );
       return { secretId: r.secretId ?? `legacy:${server.id}`, version: r.version, value: r.value };
@@ -142,21 +158,40 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
   /** Everything a run needs, resolved; the scrubber knows every value. */
   async function prepare(input: RunInput) {
     const config = await call(
-      () => client.internal.agentRuntimeConfig.query({ orgId: input.orgId, agentId: input.agentId, ...(input.chatId ? { chatId: input.chatId } : {}) }),
+      () =>
+        client.internal.agentRuntimeConfig.query({
+          orgId: input.orgId,
+          agentId: input.agentId,
+          ...(input.chatId ? { chatId: input.chatId } : {}),
+        }),
       'AGENT_NOT_FOUND',
     );
     const { provider } = config;
     if (provider.needsConfiguration || !provider.secretRef || !provider.config.accountId || !provider.config.gateway) {
-      throw new AgentsRuntimeError('PROVIDER_NOT_CONFIGURED', `Provider "${provider.name}" needs configuration before agents can use it`);
+      throw new AgentsRuntimeError(
+        'PROVIDER_NOT_CONFIGURED',
+        `Provider "${provider.name}" needs configuration before agents can use it`,
+      );
     }
     const [providerKey, token, mcpTokens] = await Promise.all([
-      resolveSecret({ orgId: input.orgId, secretId: provider.secretRef, agentId: input.agentId, ...(input.chatId ? { chatId: input.chatId } : {}) }),
+      resolveSecret({
+        orgId: input.orgId,
+        secretId: provider.secretRef,
+        agentId: input.agentId,
+        ...(input.chatId ? { chatId: input.chatId } : {}),
+      }),
       gatewayToken(input.orgId),
       Promise.all(config.mcpServers.map((server) => mcpToken(input.orgId, input, server))),
     ]);
     const scrub = createScrubber([providerKey.value, token, ...mcpTokens.filter((t): t is string => !!t)]);
     const model = createAiGateway({
-      binding: gatewayBinding({ baseUrl, accountId: provider.config.accountId, gateway: provider.config.gateway, token, ...(options.fetch ? { fetch: options.fetch } : {}) }),
+      binding: gatewayBinding({
+        baseUrl,
+        accountId: provider.config.accountId,
+        gateway: provider.config.gateway,
+        token,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
     })(createUnified({ apiKey: providerKey.value })(config.model));
     const mcp = await openMcpTools(
       config.mcpServers.map((s, i) => ({ id: s.id, name: s.name, url: s.url, token: mcpTokens[i] ?? null })),
@@ -174,7 +209,15 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     };
   }
 
-  function summarize(scrub: Scrubber, steps: { text: string; finishReason: string; toolCalls: { toolName: string; input: unknown }[]; toolResults: { toolName: string; output: unknown }[] }[]) {
+  function summarize(
+    scrub: Scrubber,
+    steps: {
+      text: string;
+      finishReason: string;
+      toolCalls: { toolName: string; input: unknown }[];
+      toolResults: { toolName: string; output: unknown }[];
+    }[],
+  ) {
     return steps.map((step) =>
       scrub.deep({
         text: step.text,
@@ -239,14 +282,22 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
 /** Maps what the AI SDK and the gateway throw to typed errors, scrubbed. */
 function toRuntimeError(err: unknown, scrub: Scrubber): AgentsRuntimeError {
   if (err instanceof AgentsRuntimeError) return new AgentsRuntimeError(err.code, scrub.text(err.message), err.details);
-  if (err instanceof AiGatewayUnauthorizedError) return new AgentsRuntimeError('GATEWAY_UNAUTHORIZED', 'The AI Gateway refused the gateway token');
-  if (err instanceof AiGatewayDoesNotExist) return new AgentsRuntimeError('GATEWAY_NOT_FOUND', 'The AI Gateway named by the provider does not exist');
+  if (err instanceof AiGatewayUnauthorizedError)
+    return new AgentsRuntimeError('GATEWAY_UNAUTHORIZED', 'The AI Gateway refused the gateway token');
+  if (err instanceof AiGatewayDoesNotExist)
+    return new AgentsRuntimeError('GATEWAY_NOT_FOUND', 'The AI Gateway named by the provider does not exist');
   const cause = err instanceof Error && err.cause instanceof AgentsRuntimeError ? err.cause : undefined;
   if (cause) return toRuntimeError(cause, scrub);
   if (APICallError.isInstance(err)) {
-    return new AgentsRuntimeError('GATEWAY_ERROR', `The model call failed with status ${err.statusCode ?? 'unknown'}: ${scrub.text(err.message)}`);
+    return new AgentsRuntimeError(
+      'GATEWAY_ERROR',
+      `The model call failed with status ${err.statusCode ?? 'unknown'}: ${scrub.text(err.message)}`,
+    );
   }
-  return new AgentsRuntimeError('GATEWAY_ERROR', `The model call failed: ${scrub.text(err instanceof Error ? err.message : String(err))}`);
+  return new AgentsRuntimeError(
+    'GATEWAY_ERROR',
+    `The model call failed: ${scrub.text(err instanceof Error ? err.message : String(err))}`,
+  );
 }
 
 export type AgentsRuntime = ReturnType<typeof createAgentsRuntime>;

@@ -1,4 +1,11 @@
-import { createTestApp, makeCanary, setInfraSecret, startTestServer, type TestApp, canaryForms } from '@strongroom/api/testing';
+import {
+  createTestApp,
+  makeCanary,
+  setInfraSecret,
+  startTestServer,
+  type TestApp,
+  canaryForms,
+} from '@strongroom/api/testing';
 import { type GatewayStandIn, startGatewayStandIn, startMcpTestServer, type TestServer } from '@strongroom/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentsRuntimeError, createAgentsRuntime } from '../src/index';
@@ -22,17 +29,40 @@ let providerId: string;
 let runtime: ReturnType<typeof createAgentsRuntime>;
 
 beforeAll(async () => {
-  [gateway, mcp] = await Promise.all([startGatewayStandIn({ gatewayToken: GATEWAY_TOKEN }), startMcpTestServer({ token: MCP_TOKEN })]);
+  [gateway, mcp] = await Promise.all([
+    startGatewayStandIn({ gatewayToken: GATEWAY_TOKEN }),
+    startMcpTestServer({ token: MCP_TOKEN }),
+  ]);
   app = await createTestApp();
   server = await startTestServer(app);
   await setInfraSecret(app.deps, 'ai-gateway-token', GATEWAY_TOKEN);
   const admin = app.caller(app.orgA.adminToken);
   const key = await admin.secrets.create({ name: 'openai-key', value: PROVIDER_KEY, scope: 'agent' });
   const token = await admin.secrets.create({ name: 'tools-token', value: MCP_TOKEN, scope: 'agent' });
-  providerId = (await admin.providers.create({ name: 'OpenAI', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: key.id, config: CONFIG })).id;
+  providerId = (
+    await admin.providers.create({
+      name: 'OpenAI',
+      providerType: 'cloudflare-ai-gateway',
+      kind: 'openai',
+      secretRef: key.id,
+      config: CONFIG,
+    })
+  ).id;
   const tools = await admin.mcpServers.create({ name: 'tools', url: mcp.url, secretRef: token.id });
-  agentId = (await admin.agents.create({ name: 'Helper', providerId, modelId: 'gpt-4o-mini', instructions: 'Use tools when asked.', mcpServerIds: [tools.id] })).id;
-  runtime = createAgentsRuntime({ url: server.url, workerToken: app.orgA.workerToken, gateway: { baseUrl: gateway.url } });
+  agentId = (
+    await admin.agents.create({
+      name: 'Helper',
+      providerId,
+      modelId: 'gpt-4o-mini',
+      instructions: 'Use tools when asked.',
+      mcpServerIds: [tools.id],
+    })
+  ).id;
+  runtime = createAgentsRuntime({
+    url: server.url,
+    workerToken: app.orgA.workerToken,
+    gateway: { baseUrl: gateway.url },
+  });
 });
 afterAll(async () => {
   runtime.close();
@@ -46,7 +76,9 @@ function toolThenAnswer() {
   gateway.script((request) => {
     const messages = request.entries[0]!.query.messages;
     const toolMessage = messages.find((m) => m.role === 'tool');
-    return toolMessage ? { text: `The tool said: ${JSON.stringify(toolMessage.content)}` } : { toolCalls: [{ name: 'whoami', args: {} }] };
+    return toolMessage
+      ? { text: `The tool said: ${JSON.stringify(toolMessage.content)}` }
+      : { toolCalls: [{ name: 'whoami', args: {} }] };
   });
 }
 
@@ -59,10 +91,15 @@ describe('runAgent', () => {
     const result = await runtime.runAgent({
       orgId: app.orgA.orgId,
       agentId,
-      messages: [{ role: 'user', content: `Who am I? My key is ${PROVIDER_KEY} and the gateway's is ${GATEWAY_TOKEN}` }],
+      messages: [
+        { role: 'user', content: `Who am I? My key is ${PROVIDER_KEY} and the gateway's is ${GATEWAY_TOKEN}` },
+      ],
     });
     expect(result.text).toMatch(/^The tool said: /);
-    expect(result.steps[0]).toMatchObject({ toolCalls: [{ toolName: 'whoami' }], toolResults: [{ toolName: 'whoami' }] });
+    expect(result.steps[0]).toMatchObject({
+      toolCalls: [{ toolName: 'whoami' }],
+      toolResults: [{ toolName: 'whoami' }],
+    });
     expect(JSON.stringify(result)).toContain('called with: Bearer [redacted]');
     expect(gateway.requests).toHaveLength(2);
 
@@ -74,7 +111,11 @@ describe('runAgent', () => {
       expect(leaks(JSON.stringify(otherHeaders) + request.rawBody, GATEWAY_TOKEN)).toEqual([]);
       // The provider key: only in the provider authorization header of the body entry.
       const [entry] = request.entries;
-      expect(entry).toMatchObject({ provider: 'compat', endpoint: 'chat/completions', query: { model: 'openai/gpt-4o-mini' } });
+      expect(entry).toMatchObject({
+        provider: 'compat',
+        endpoint: 'chat/completions',
+        query: { model: 'openai/gpt-4o-mini' },
+      });
       expect(entry!.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
       const withoutAuth = JSON.stringify({ ...entry, headers: { ...entry!.headers, authorization: '' } });
       expect(leaks(withoutAuth + JSON.stringify(request.headers), PROVIDER_KEY)).toEqual([]);
@@ -85,13 +126,17 @@ describe('runAgent', () => {
     const toolResult = gateway.requests[1]!.entries[0]!.query.messages.find((m) => m.role === 'tool');
     expect(JSON.stringify(toolResult)).toContain('called with: Bearer [redacted]');
     const userMessage = gateway.requests[0]!.entries[0]!.query.messages.find((m) => m.role === 'user');
-    expect(userMessage!.content).toBe('Who am I? My key is [redacted] and the gateway\'s is [redacted]');
+    expect(userMessage!.content).toBe("Who am I? My key is [redacted] and the gateway's is [redacted]");
   });
 
   it('streams the same turn', async () => {
     gateway.script(() => ({ text: 'streamed reply in several words' }));
     gateway.requests.length = 0;
-    const stream = runtime.streamAgent({ orgId: app.orgA.orgId, agentId, messages: [{ role: 'user', content: 'hello' }] });
+    const stream = runtime.streamAgent({
+      orgId: app.orgA.orgId,
+      agentId,
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     const deltas: string[] = [];
     let next = await stream.next();
     while (!next.done) {
@@ -105,10 +150,19 @@ describe('runAgent', () => {
 
   it('scrubs a credential the model itself echoes, even split across stream deltas', async () => {
     gateway.script(() => ({ text: `leaking ${PROVIDER_KEY} now` }));
-    const { text } = await runtime.runAgent({ orgId: app.orgA.orgId, agentId, messages: [{ role: 'user', content: 'x' }] });
+    const { text } = await runtime.runAgent({
+      orgId: app.orgA.orgId,
+      agentId,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(text).toBe('leaking [redacted] now');
     let streamed = '';
-    for await (const delta of runtime.streamAgent({ orgId: app.orgA.orgId, agentId, messages: [{ role: 'user', content: 'x' }] })) streamed += delta;
+    for await (const delta of runtime.streamAgent({
+      orgId: app.orgA.orgId,
+      agentId,
+      messages: [{ role: 'user', content: 'x' }],
+    }))
+      streamed += delta;
     expect(streamed).toBe('leaking [redacted] now');
   });
 });
@@ -124,17 +178,26 @@ describe('typed errors, none carrying a credential', () => {
     for (const value of [GATEWAY_TOKEN, PROVIDER_KEY, MCP_TOKEN]) expect(leaks(text, value)).toEqual([]);
     return (err as AgentsRuntimeError).code;
   }
-  const turn = (r = runtime, id = agentId) => r.runAgent({ orgId: app.orgA.orgId, agentId: id, messages: [{ role: 'user', content: 'hi' }] });
+  const turn = (r = runtime, id = agentId) =>
+    r.runAgent({ orgId: app.orgA.orgId, agentId: id, messages: [{ role: 'user', content: 'hi' }] });
 
   it('agent missing', async () => {
     expect(await failure(turn(runtime, crypto.randomUUID()))).toBe('AGENT_NOT_FOUND');
   });
 
   it('gateway unauthorized and unreachable', async () => {
-    const wrongToken = createAgentsRuntime({ url: server.url, workerToken: app.orgA.workerToken, gateway: { baseUrl: gateway.url, token: 'wrong' } });
+    const wrongToken = createAgentsRuntime({
+      url: server.url,
+      workerToken: app.orgA.workerToken,
+      gateway: { baseUrl: gateway.url, token: 'wrong' },
+    });
     expect(await failure(turn(wrongToken))).toBe('GATEWAY_UNAUTHORIZED');
     wrongToken.close();
-    const nowhere = createAgentsRuntime({ url: server.url, workerToken: app.orgA.workerToken, gateway: { baseUrl: 'http://127.0.0.1:9' } });
+    const nowhere = createAgentsRuntime({
+      url: server.url,
+      workerToken: app.orgA.workerToken,
+      gateway: { baseUrl: 'http://127.0.0.1:9' },
+    });
     expect(await failure(turn(nowhere))).toBe('GATEWAY_UNREACHABLE');
     nowhere.close();
   });
@@ -142,20 +205,35 @@ describe('typed errors, none carrying a credential', () => {
   it('provider not configured, and MCP server failing', async () => {
     const admin = app.caller(app.orgA.adminToken);
     const stopped = await admin.mcpServers.create({ name: 'stopped', url: 'http://127.0.0.1:9/mcp' });
-    const broken = await admin.agents.create({ name: 'Broken tools', providerId, modelId: 'gpt-4o-mini', mcpServerIds: [stopped.id] });
+    const broken = await admin.agents.create({
+      name: 'Broken tools',
+      providerId,
+      modelId: 'gpt-4o-mini',
+      mcpServerIds: [stopped.id],
+    });
     expect(await failure(turn(runtime, broken.id))).toBe('MCP_SERVER_FAILED');
-    await app.deps.db.updateTable('providers').set({ needs_configuration: true }).where('id', '=', providerId).execute();
+    await app.deps.db
+      .updateTable('providers')
+      .set({ needs_configuration: true })
+      .where('id', '=', providerId)
+      .execute();
     try {
       expect(await failure(turn())).toBe('PROVIDER_NOT_CONFIGURED');
     } finally {
-      await app.deps.db.updateTable('providers').set({ needs_configuration: false }).where('id', '=', providerId).execute();
+      await app.deps.db
+        .updateTable('providers')
+        .set({ needs_configuration: false })
+        .where('id', '=', providerId)
+        .execute();
     }
   });
 
   it('grant denied', async () => {
     const admin = app.caller(app.orgA.adminToken);
     const orgSecret = await admin.secrets.create({ name: 'needs-grant', value: 'v', scope: 'org' });
-    expect(await failure(runtime.resolveSecret({ orgId: app.orgA.orgId, secretId: orgSecret.id, agentId }))).toBe('GRANT_DENIED');
+    expect(await failure(runtime.resolveSecret({ orgId: app.orgA.orgId, secretId: orgSecret.id, agentId }))).toBe(
+      'GRANT_DENIED',
+    );
   });
 });
 
@@ -174,7 +252,10 @@ describe('cached values with push invalidation', () => {
       let outcome: unknown = 'granted-value';
       while (outcome === 'granted-value' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 10));
-        outcome = await fresh.resolveSecret(req).then((r) => r.value, (e: AgentsRuntimeError) => e.code);
+        outcome = await fresh.resolveSecret(req).then(
+          (r) => r.value,
+          (e: AgentsRuntimeError) => e.code,
+        );
       }
       expect(outcome).toBe('GRANT_DENIED');
     } finally {
@@ -190,7 +271,13 @@ describe('cached values with push invalidation', () => {
       const req = { orgId: app.orgA.orgId, secretId: id, agentId };
       const burst = await Promise.all(Array.from({ length: 20 }, () => fresh.resolveSecret(req)));
       expect(new Set(burst.map((b) => b.value))).toEqual(new Set(['first']));
-      const accesses = () => app.deps.db.selectFrom('audit_log').select('id').where('action', '=', 'secret.access').where('target_id', '=', id).execute();
+      const accesses = () =>
+        app.deps.db
+          .selectFrom('audit_log')
+          .select('id')
+          .where('action', '=', 'secret.access')
+          .where('target_id', '=', id)
+          .execute();
       expect(await accesses()).toHaveLength(1);
       await fresh.resolveSecret(req);
       expect(await accesses()).toHaveLength(1);

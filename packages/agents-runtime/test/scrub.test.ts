@@ -18,7 +18,13 @@ describe('createScrubber', () => {
   });
 
   it('walks messages, tool results and keys, and leaves other data alone', () => {
-    const scrubbed = scrub.deep({ role: 'tool', content: [{ type: 'text', text: `token: ${value}` }], [value]: 1, n: 2, ok: true });
+    const scrubbed = scrub.deep({
+      role: 'tool',
+      content: [{ type: 'text', text: `token: ${value}` }],
+      [value]: 1,
+      n: 2,
+      ok: true,
+    });
     expect(JSON.stringify(scrubbed)).not.toContain(value);
     expect(scrubbed).toMatchObject({ role: 'tool', content: [{ text: `token: ${REDACTED}` }], n: 2, ok: true });
   });

@@ -28,8 +28,16 @@ const org = await createOrg(deps.db, { name: 'bench', adminEmail: 'bench@strongr
 const caller = createCaller(createContextInner({ deps, token: org.adminToken }));
 const secret = await caller.secrets.create({ name: 'bench', value: randomBytes(512).toString('base64'), scope: 'org' });
 // What the runtime resolves: an agent-scope secret, for an agent on a provider.
-const shared = await caller.secrets.create({ name: 'tool-key', value: randomBytes(48).toString('base64'), scope: 'agent' });
-const key = await caller.secrets.create({ name: 'provider-key', value: randomBytes(48).toString('base64'), scope: 'agent' });
+const shared = await caller.secrets.create({
+  name: 'tool-key',
+  value: randomBytes(48).toString('base64'),
+  scope: 'agent',
+});
+const key = await caller.secrets.create({
+  name: 'provider-key',
+  value: randomBytes(48).toString('base64'),
+  scope: 'agent',
+});
 const provider = await caller.providers.create({
   name: 'bench',
   providerType: 'cloudflare-ai-gateway',

@@ -5,7 +5,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import type { BenchRow, BenchSection } from '../../../bench/lib';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 16;
 
@@ -32,9 +33,13 @@ interface Target {
 
 /** Starts http-target.ts in its own process and waits for its JSON line. */
 async function startTarget(databaseUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./http-target.ts', import.meta.url).pathname, databaseUrl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./http-target.ts', import.meta.url).pathname, databaseUrl],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`benchmark target exited with ${code}`)));
@@ -99,7 +104,11 @@ export async function runHttpBench(): Promise<BenchSection> {
       ],
       checks: [
         { target: '0 errors', met: errors === 0, value: String(errors) },
-        { target: 'internal.resolveSecret ≥ 50 % of the ceiling', met: resolveRatio >= 0.5, value: `${(resolveRatio * 100).toFixed(0)} %` },
+        {
+          target: 'internal.resolveSecret ≥ 50 % of the ceiling',
+          met: resolveRatio >= 0.5,
+          value: `${(resolveRatio * 100).toFixed(0)} %`,
+        },
       ],
     };
   } finally {

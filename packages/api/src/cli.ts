@@ -95,7 +95,8 @@ program
   .description('create a worker token for an org')
   .requiredOption('--org <id>', 'org id', uuid)
   .requiredOption('--kind <kind>', 'token kind (worker)', (v) => {
-    if (v !== 'worker') throw new InvalidArgumentError('only worker tokens are created here; user tokens come from members.add');
+    if (v !== 'worker')
+      throw new InvalidArgumentError('only worker tokens are created here; user tokens come from members.add');
     return v;
   })
   .option('--name <name>', 'a label for the token', 'runtime')

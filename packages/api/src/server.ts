@@ -55,7 +55,10 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
         createContextInner({ deps, token: bearerToken(req.headers.authorization), requestId: req.id }),
       onError({ error, path, ctx }) {
         const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'info';
-        deps.log[level]({ path, code: error.code, reqId: ctx?.requestId, err: error.cause ?? error }, 'procedure failed');
+        deps.log[level](
+          { path, code: error.code, reqId: ctx?.requestId, err: error.cause ?? error },
+          'procedure failed',
+        );
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });

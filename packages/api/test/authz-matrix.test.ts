@@ -57,7 +57,11 @@ const ROWS: Record<string, Row> = {
   'members.list': { role: 'admin' },
   'members.add': { role: 'admin', input: () => ({ email: `${crypto.randomUUID()}@matrix.test`, role: 'member' }) },
   'members.remove': { role: 'admin', input: (f) => ({ userId: f.victimUserId }), foreignIsNotFound: true },
-  'members.setRole': { role: 'admin', input: (f) => ({ userId: f.victimUserId, role: 'admin' }), foreignIsNotFound: true },
+  'members.setRole': {
+    role: 'admin',
+    input: (f) => ({ userId: f.victimUserId, role: 'admin' }),
+    foreignIsNotFound: true,
+  },
   'groups.list': { role: 'member' },
   'groups.create': { role: 'admin', input: () => ({ name: 'matrix group' }) },
   'tokens.list': { role: 'admin' },
@@ -69,19 +73,36 @@ const ROWS: Record<string, Row> = {
   'providers.get': { role: 'member', input: (f) => ({ id: f.providerId }), foreignIsNotFound: true },
   'providers.create': {
     role: 'admin',
-    input: (f) => ({ name: 'p', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: f.keyId, config: CONFIG }),
+    input: (f) => ({
+      name: 'p',
+      providerType: 'cloudflare-ai-gateway',
+      kind: 'openai',
+      secretRef: f.keyId,
+      config: CONFIG,
+    }),
   },
   'providers.update': { role: 'admin', input: (f) => ({ id: f.providerId, name: 'renamed' }), foreignIsNotFound: true },
   'providers.delete': { role: 'admin', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
   'agents.list': { role: 'member' },
   'agents.get': { role: 'member', input: (f) => ({ id: f.agentId }), foreignIsNotFound: true },
   'agents.create': { role: 'member', input: (f) => ({ name: 'a', providerId: f.providerId, modelId: 'gpt-4o-mini' }) },
-  'agents.update': { role: 'member', input: (f) => ({ id: f.agentId, instructions: 'be brief' }), foreignIsNotFound: true },
+  'agents.update': {
+    role: 'member',
+    input: (f) => ({ id: f.agentId, instructions: 'be brief' }),
+    foreignIsNotFound: true,
+  },
   'agents.delete': { role: 'member', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
   'mcpServers.list': { role: 'member' },
   'mcpServers.get': { role: 'member', input: (f) => ({ id: f.mcpServerId }), foreignIsNotFound: true },
-  'mcpServers.create': { role: 'admin', input: (f) => ({ name: 'm', url: 'https://mcp.example.test/mcp', secretRef: f.keyId }) },
-  'mcpServers.update': { role: 'admin', input: (f) => ({ id: f.mcpServerId, name: 'renamed' }), foreignIsNotFound: true },
+  'mcpServers.create': {
+    role: 'admin',
+    input: (f) => ({ name: 'm', url: 'https://mcp.example.test/mcp', secretRef: f.keyId }),
+  },
+  'mcpServers.update': {
+    role: 'admin',
+    input: (f) => ({ id: f.mcpServerId, name: 'renamed' }),
+    foreignIsNotFound: true,
+  },
   'mcpServers.delete': { role: 'admin', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
   'mcpServers.validate': { role: 'admin', input: (f) => ({ id: f.mcpServerId }), foreignIsNotFound: true },
   'internal.resolveSecret': {
@@ -89,13 +110,21 @@ const ROWS: Record<string, Row> = {
     input: (f) => ({ orgId: f.orgId, secretId: f.keyId, agentId: f.agentId }),
     foreignIsNotFound: true,
   },
-  'internal.agentRuntimeConfig': { role: 'worker', input: (f) => ({ orgId: f.orgId, agentId: f.agentId }), foreignIsNotFound: true },
+  'internal.agentRuntimeConfig': {
+    role: 'worker',
+    input: (f) => ({ orgId: f.orgId, agentId: f.agentId }),
+    foreignIsNotFound: true,
+  },
   'internal.resolveMcpToken': {
     role: 'worker',
     input: (f) => ({ orgId: f.orgId, agentId: f.agentId, mcpServerId: f.mcpServerId }),
     foreignIsNotFound: true,
   },
-  'internal.secretVersions': { role: 'worker', input: (f) => ({ orgId: f.orgId, ids: [f.secretId] }), foreignIsNotFound: true },
+  'internal.secretVersions': {
+    role: 'worker',
+    input: (f) => ({ orgId: f.orgId, ids: [f.secretId] }),
+    foreignIsNotFound: true,
+  },
   'internal.events': { role: 'worker', input: (f) => ({ orgId: f.orgId }), foreignIsNotFound: true },
   'internal.infraSecret': { role: 'worker', input: () => ({ name: 'ai-gateway-token' }) },
 };
@@ -107,10 +136,38 @@ const CALLERS: CallerName[] = ['anonymous', 'foreignWorker', 'worker', 'member',
 
 /** What each caller must get for a procedure of each role ('allowed' = past the role check). */
 const EXPECTED: Record<Role, Record<CallerName, 'allowed' | TRPCError['code']>> = {
-  public: { anonymous: 'allowed', foreignWorker: 'allowed', worker: 'allowed', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
-  member: { anonymous: 'UNAUTHORIZED', foreignWorker: 'FORBIDDEN', worker: 'FORBIDDEN', member: 'allowed', foreignAdmin: 'allowed', admin: 'allowed' },
-  admin: { anonymous: 'UNAUTHORIZED', foreignWorker: 'FORBIDDEN', worker: 'FORBIDDEN', member: 'FORBIDDEN', foreignAdmin: 'allowed', admin: 'allowed' },
-  worker: { anonymous: 'UNAUTHORIZED', foreignWorker: 'allowed', worker: 'allowed', member: 'FORBIDDEN', foreignAdmin: 'FORBIDDEN', admin: 'FORBIDDEN' },
+  public: {
+    anonymous: 'allowed',
+    foreignWorker: 'allowed',
+    worker: 'allowed',
+    member: 'allowed',
+    foreignAdmin: 'allowed',
+    admin: 'allowed',
+  },
+  member: {
+    anonymous: 'UNAUTHORIZED',
+    foreignWorker: 'FORBIDDEN',
+    worker: 'FORBIDDEN',
+    member: 'allowed',
+    foreignAdmin: 'allowed',
+    admin: 'allowed',
+  },
+  admin: {
+    anonymous: 'UNAUTHORIZED',
+    foreignWorker: 'FORBIDDEN',
+    worker: 'FORBIDDEN',
+    member: 'FORBIDDEN',
+    foreignAdmin: 'allowed',
+    admin: 'allowed',
+  },
+  worker: {
+    anonymous: 'UNAUTHORIZED',
+    foreignWorker: 'allowed',
+    worker: 'allowed',
+    member: 'FORBIDDEN',
+    foreignAdmin: 'FORBIDDEN',
+    admin: 'FORBIDDEN',
+  },
 };
 
 /** Callers from org B, who must find nothing of org A's. */
@@ -130,10 +187,21 @@ beforeAll(async () => {
   const victim = await admin.members.add({ email: 'victim@acme.test', role: 'member' });
   await setInfraSecret(app.deps, 'ai-gateway-token', 'matrix-gateway-token');
   const key = await admin.secrets.create({ name: 'matrix-key', value: 'sk-matrix', scope: 'agent' });
-  const provider = await admin.providers.create({ name: 'p', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: key.id, config: CONFIG });
+  const provider = await admin.providers.create({
+    name: 'p',
+    providerType: 'cloudflare-ai-gateway',
+    kind: 'openai',
+    secretRef: key.id,
+    config: CONFIG,
+  });
   // Unreachable on purpose (port 9, loopback refused by default): validate answers fast.
   const mcp = await admin.mcpServers.create({ name: 'm', url: 'http://127.0.0.1:9/mcp', secretRef: key.id });
-  const agent = await admin.agents.create({ name: 'a', providerId: provider.id, modelId: 'gpt-4o-mini', mcpServerIds: [mcp.id] });
+  const agent = await admin.agents.create({
+    name: 'a',
+    providerId: provider.id,
+    modelId: 'gpt-4o-mini',
+    mcpServerIds: [mcp.id],
+  });
   fixtures = {
     secretId: secret.id,
     keyId: key.id,
@@ -163,7 +231,9 @@ async function invoke(path: string, caller: CallerName): Promise<'allowed' | TRP
   const row = ROWS[path]!;
   // A subscription answers with an iterator that waits for events: the signal ends it.
   const stop = new AbortController();
-  const callerFor = createCaller(createContextInner({ deps: app.deps, token: tokenOf(caller) }), { signal: stop.signal });
+  const callerFor = createCaller(createContextInner({ deps: app.deps, token: tokenOf(caller) }), {
+    signal: stop.signal,
+  });
   const target = path.split('.').reduce<any>((node, key) => node[key], callerFor);
   try {
     const out = await target(row.input?.(fixtures));

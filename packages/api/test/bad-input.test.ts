@@ -45,7 +45,11 @@ describe('bad input is BAD_REQUEST naming the field', () => {
     ['name with a slash', { name: 'a/b', value: 'v', scope: 'org' }, 'name'],
     ['blank name', { name: '   ', value: 'v', scope: 'org' }, 'name'],
     ['unknown scope', { name: 'ok', value: 'v', scope: 'world' }, 'scope'],
-    ['control characters in the description', { name: 'ok', value: 'v', scope: 'org', description: 'a\u0000b' }, 'description'],
+    [
+      'control characters in the description',
+      { name: 'ok', value: 'v', scope: 'org', description: 'a\u0000b' },
+      'description',
+    ],
   ])('secrets.create with %s', async (_label, input, field) => {
     expect(await fieldOf(http.secrets.create.mutate(input as never))).toBe(field);
   });
@@ -61,14 +65,16 @@ describe('bad input is BAD_REQUEST naming the field', () => {
   });
 
   it('rejects a past token expiry', async () => {
-    expect(await fieldOf(http.tokens.create.mutate({ name: 't', kind: 'user', expiresAt: '2001-01-01T00:00:00Z' }))).toBe(
-      'expiresAt',
-    );
+    expect(
+      await fieldOf(http.tokens.create.mutate({ name: 't', kind: 'user', expiresAt: '2001-01-01T00:00:00Z' })),
+    ).toBe('expiresAt');
   });
 
   it('refuses a huge batch over HTTP with 400 and writes nothing', async () => {
     const calls = Array.from({ length: 51 }, () => 'secrets.create').join(',');
-    const body = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [i, { name: `batch-${i}`, value: 'v', scope: 'org' }]));
+    const body = Object.fromEntries(
+      Array.from({ length: 51 }, (_, i) => [i, { name: `batch-${i}`, value: 'v', scope: 'org' }]),
+    );
     const res = await fetch(`${server.url}/trpc/${calls}?batch=1`, {
       method: 'POST',
       headers: { authorization: `Bearer ${app.orgA.adminToken}`, 'content-type': 'application/json' },
@@ -104,7 +110,10 @@ describe('fuzz', () => {
         role: fc.constantFrom('admin', 'member', 'owner'),
         userId: fc.uuid(),
         kind: fc.constantFrom('user', 'worker', 'root'),
-        expiresAt: fc.oneof(fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())), fc.string()),
+        expiresAt: fc.oneof(
+          fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())),
+          fc.string(),
+        ),
         reason: fc.string({ maxLength: 600 }),
       },
       { requiredKeys: [] },

@@ -29,7 +29,9 @@ beforeAll(async () => {
   const sr = createStrongroomClient({ url: server.url, token: app.orgA.adminToken });
   const keep = <T>(v: T) => (seen.push(v), v);
 
-  const created = keep(await sr.secrets.create.mutate({ name: 'canary', value: first, scope: 'org', description: 'd' }));
+  const created = keep(
+    await sr.secrets.create.mutate({ name: 'canary', value: first, scope: 'org', description: 'd' }),
+  );
   keep(await sr.secrets.get.query({ id: created.id }));
   keep(await sr.secrets.list.query({}));
   keep(await sr.secrets.update.mutate({ id: created.id, value: second }));
@@ -65,7 +67,13 @@ beforeAll(async () => {
   const key = keep(await sr.secrets.create.mutate({ name: 'provider-key', value: second, scope: 'agent' }));
   const config = { accountId: '0123456789abcdef0123456789abcdef', gateway: 'gw' };
   const provider = keep(
-    await sr.providers.create.mutate({ name: 'p', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: key.id, config }),
+    await sr.providers.create.mutate({
+      name: 'p',
+      providerType: 'cloudflare-ai-gateway',
+      kind: 'openai',
+      secretRef: key.id,
+      config,
+    }),
   );
   keep(await sr.providers.update.mutate({ id: provider.id, name: 'p2' }));
   keep(await sr.providers.list.query());
@@ -73,16 +81,38 @@ beforeAll(async () => {
   keep(await sr.mcpServers.validate.mutate({ id: mcp.id }));
   keep(await sr.mcpServers.validate.mutate({ url: 'http://169.254.169.254/', secretRef: key.id }));
   keep(await sr.mcpServers.list.query());
-  const agent = keep(await sr.agents.create.mutate({ name: 'a', providerId: provider.id, modelId: 'gpt-4o-mini', mcpServerIds: [mcp.id] }));
+  const agent = keep(
+    await sr.agents.create.mutate({
+      name: 'a',
+      providerId: provider.id,
+      modelId: 'gpt-4o-mini',
+      mcpServerIds: [mcp.id],
+    }),
+  );
   keep(await sr.agents.list.query());
   keep(await sr.secrets.get.query({ id: key.id }));
   const worker = createStrongroomClient({ url: server.url, token: app.orgA.workerToken });
   keep(await worker.internal.agentRuntimeConfig.query({ orgId: app.orgA.orgId, agentId: agent.id }));
-  expect((await worker.internal.resolveSecret.query({ orgId: app.orgA.orgId, secretId: key.id, agentId: agent.id })).value).toBe(second);
-  expect((await worker.internal.resolveMcpToken.query({ orgId: app.orgA.orgId, agentId: agent.id, mcpServerId: mcp.id })).value).toBe(second);
-  await expectFailure(worker.internal.resolveSecret.query({ orgId: app.orgA.orgId, secretId: created.id, agentId: agent.id }));
+  expect(
+    (await worker.internal.resolveSecret.query({ orgId: app.orgA.orgId, secretId: key.id, agentId: agent.id })).value,
+  ).toBe(second);
+  expect(
+    (await worker.internal.resolveMcpToken.query({ orgId: app.orgA.orgId, agentId: agent.id, mcpServerId: mcp.id }))
+      .value,
+  ).toBe(second);
+  await expectFailure(
+    worker.internal.resolveSecret.query({ orgId: app.orgA.orgId, secretId: created.id, agentId: agent.id }),
+  );
   await expectFailure(sr.secrets.delete.mutate({ id: key.id }));
-  await expectFailure(sr.providers.create.mutate({ name: 'x', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: created.id, config }));
+  await expectFailure(
+    sr.providers.create.mutate({
+      name: 'x',
+      providerType: 'cloudflare-ai-gateway',
+      kind: 'openai',
+      secretRef: created.id,
+      config,
+    }),
+  );
 });
 afterAll(async () => {
   await server.close();
@@ -98,7 +128,9 @@ describe('canary values', () => {
       expect(findCanary(JSON.stringify(seen), canary)).toEqual([]);
     });
     it(`${label}: in no error message or error data`, () => {
-      const text = errors.map((e) => JSON.stringify({ message: (e as Error).message, data: (e as { data?: unknown }).data })).join();
+      const text = errors
+        .map((e) => JSON.stringify({ message: (e as Error).message, data: (e as { data?: unknown }).data }))
+        .join();
       expect(errors).toHaveLength(10);
       expect(findCanary(text, canary)).toEqual([]);
     });

@@ -47,15 +47,24 @@ describe('KMS down or throttled', () => {
       const acme = app.caller(app.orgA.adminToken);
       const globex = app.caller(app.orgB.adminToken);
       const { id } = await acme.secrets.create({ name: `kms-${kind}`, value: 'cached', scope: 'org' });
-      const before = await app.deps.db.selectFrom('secrets').select('id').where('org_id', '=', app.orgB.orgId).execute();
+      const before = await app.deps.db
+        .selectFrom('secrets')
+        .select('id')
+        .where('org_id', '=', app.orgB.orgId)
+        .execute();
       await new Promise((r) => setTimeout(r, 1600)); // let org B's data key, if any, expire
       await acme.secrets.reveal({ id }); // and warm org A's again
       kms.fault({ kind });
 
       expect((await acme.secrets.reveal({ id })).value).toBe('cached');
-      const write = await expectTRPCError(globex.secrets.create({ name: `kms-${kind}`, value: 'v', scope: 'org' }), 'SERVICE_UNAVAILABLE');
+      const write = await expectTRPCError(
+        globex.secrets.create({ name: `kms-${kind}`, value: 'v', scope: 'org' }),
+        'SERVICE_UNAVAILABLE',
+      );
       expect(write.message).toMatch(/key service is unavailable; retry later/);
-      expect(await app.deps.db.selectFrom('secrets').select('id').where('org_id', '=', app.orgB.orgId).execute()).toEqual(before);
+      expect(
+        await app.deps.db.selectFrom('secrets').select('id').where('org_id', '=', app.orgB.orgId).execute(),
+      ).toEqual(before);
       expect(await app.caller().health()).toMatchObject({ ok: false, keyring: 'down', database: 'up' });
 
       await new Promise((r) => setTimeout(r, 1600));
@@ -88,7 +97,9 @@ describe('Postgres connections dropped under load', () => {
       const worker = async (w: number) => {
         for (let i = 0; Date.now() < until; i++) {
           try {
-            await (i % 2 ? admin.secrets.update({ id, value: `v${w}-${i}` }) : admin.secrets.create({ name: `load-${w}-${i}`, value: 'v', scope: 'org' }));
+            await (i % 2
+              ? admin.secrets.update({ id, value: `v${w}-${i}` })
+              : admin.secrets.create({ name: `load-${w}-${i}`, value: 'v', scope: 'org' }));
             outcomes.push('ok');
           } catch (err) {
             outcomes.push(err instanceof TRPCError ? err.code : 'thrown');
@@ -99,7 +110,9 @@ describe('Postgres connections dropped under load', () => {
         for (const at of [300, 700, 1_100, 1_500]) {
           await new Promise((r) => setTimeout(r, at === 300 ? 300 : 400));
           await sql`select pg_terminate_backend(pid) from pg_stat_activity
-            where datname = current_database() and pid <> pg_backend_pid()`.execute(app.deps.db).catch(() => {});
+            where datname = current_database() and pid <> pg_backend_pid()`
+            .execute(app.deps.db)
+            .catch(() => {});
         }
       };
       await Promise.all([...Array.from({ length: 8 }, (_, w) => worker(w)), dropConnections()]);
@@ -127,11 +140,15 @@ describe('audit insert failing for reads', () => {
     const { id } = await admin.secrets.create({ name: 'read-audited', value: 'read-value', scope: 'agent' });
     const agentId = await createTestAgent(app, app.orgA);
     const worker = app.caller(app.orgA.workerToken);
-    await sql`alter table audit_log add constraint no_reads check (action not in ('secret.reveal', 'secret.access')) not valid`.execute(app.deps.db);
+    await sql`alter table audit_log add constraint no_reads check (action not in ('secret.reveal', 'secret.access')) not valid`.execute(
+      app.deps.db,
+    );
     try {
       const reads = await Promise.allSettled([
         ...Array.from({ length: 10 }, () => admin.secrets.reveal({ id })),
-        ...Array.from({ length: 10 }, () => worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId })),
+        ...Array.from({ length: 10 }, () =>
+          worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId }),
+        ),
       ]);
       expect(reads.every((r) => r.status === 'rejected')).toBe(true);
       expect(JSON.stringify(reads)).not.toContain('read-value');
@@ -153,11 +170,15 @@ describe('audit insert failing under load', () => {
   it('every change whose audit row fails is rolled back; the others commit', async () => {
     const admin = app.caller(app.orgA.adminToken);
     const { id } = await admin.secrets.create({ name: 'audited', value: 'start', scope: 'org' });
-    await sql`alter table audit_log add constraint no_rotations check (action <> 'secret.rotate') not valid`.execute(app.deps.db);
+    await sql`alter table audit_log add constraint no_rotations check (action <> 'secret.rotate') not valid`.execute(
+      app.deps.db,
+    );
     try {
       const results = await Promise.allSettled(
         Array.from({ length: 40 }, (_, i) =>
-          i % 2 ? admin.secrets.update({ id, value: `x${i}` }) : admin.secrets.create({ name: `ok-${i}`, value: 'v', scope: 'org' }),
+          i % 2
+            ? admin.secrets.update({ id, value: `x${i}` })
+            : admin.secrets.create({ name: `ok-${i}`, value: 'v', scope: 'org' }),
         ),
       );
       expect(results.filter((r, i) => (r.status === 'fulfilled') !== (i % 2 === 0))).toEqual([]);

@@ -44,7 +44,9 @@ describe('several instances on one Postgres (Postgres only: PGlite is one proces
     expect(rows.every((r) => r.n === 1)).toBe(true);
     expect(await storage.db.selectFrom('orgs').select('name').execute()).toEqual([{ name: 'default' }]);
     for (const p of processes) {
-      expect(await createStrongroomClient({ url: p.url, token: tokens[0]! }).me.query()).toMatchObject({ role: 'admin' });
+      expect(await createStrongroomClient({ url: p.url, token: tokens[0]! }).me.query()).toMatchObject({
+        role: 'admin',
+      });
     }
   });
 
@@ -59,7 +61,9 @@ describe('several instances on one Postgres (Postgres only: PGlite is one proces
     for (const client of [a, b, a, b]) await client!.secrets.reveal.mutate({ id });
     const err = await b!.secrets.reveal.mutate({ id }).catch((e: unknown) => e);
     expect(isStrongroomError(err, 'TOO_MANY_REQUESTS')).toBe(true);
-    expect(isStrongroomError(await a!.secrets.reveal.mutate({ id }).catch((e: unknown) => e), 'TOO_MANY_REQUESTS')).toBe(true);
+    expect(
+      isStrongroomError(await a!.secrets.reveal.mutate({ id }).catch((e: unknown) => e), 'TOO_MANY_REQUESTS'),
+    ).toBe(true);
   });
 
   postgresOnly('a token revoked through one instance is refused by the other within moments', async () => {
@@ -120,10 +124,15 @@ describe('SIGTERM under load', () => {
 
     const db = storage ?? (await openStorage({ engine: 'pglite', dataDir: join(env.DATA_DIR!, 'pgdata') }));
     try {
-      const app = await createTestApp({ storage: db, keyring: createLocalKeyring({ keys: { k: kek }, primaryKeyId: 'k' }) });
+      const app = await createTestApp({
+        storage: db,
+        keyring: createLocalKeyring({ keys: { k: kek }, primaryKeyId: 'k' }),
+      });
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from secrets s where not exists (select 1 from secret_versions v where v.secret_id = s.id)
-          or not exists (select 1 from audit_log a where a.target_id = s.id::text and a.action = 'secret.create')`.execute(app.deps.db);
+          or not exists (select 1 from audit_log a where a.target_id = s.id::text and a.action = 'secret.create')`.execute(
+        app.deps.db,
+      );
       expect(rows[0]!.n).toBe(0);
       const created = await app.deps.db.selectFrom('secrets').select('id').where('name', 'like', 'w%').execute();
       expect(created.length).toBe(outcomes.filter((o) => o.startsWith('ok')).length);

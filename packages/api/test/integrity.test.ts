@@ -16,7 +16,9 @@ describe('tamper at rest', () => {
   it('a sealed value swapped into another row fails to open instead of revealing the other value', async () => {
     const a = await admin.secrets.create({ name: 'swap-a', value: 'value-of-a', scope: 'org' });
     const b = await admin.secrets.create({ name: 'swap-b', value: 'value-of-b', scope: 'org' });
-    await sql`update secrets set value = (select value from secrets where id = ${b.id}) where id = ${a.id}`.execute(app.deps.db);
+    await sql`update secrets set value = (select value from secrets where id = ${b.id}) where id = ${a.id}`.execute(
+      app.deps.db,
+    );
     const err = await expectTRPCError(admin.secrets.reveal({ id: a.id }), 'INTERNAL_SERVER_ERROR');
     expect(err.message).toMatch(/integrity check/);
     expect(err.message).not.toContain('value-of');
@@ -27,7 +29,9 @@ describe('tamper at rest', () => {
     const a = await admin.secrets.create({ name: 'cross-org', value: 'value-of-acme', scope: 'org' });
     const other = app.caller(app.orgB.adminToken);
     const b = await other.secrets.create({ name: 'cross-org', value: 'value-of-globex', scope: 'org' });
-    await sql`update secrets set value = (select value from secrets where id = ${a.id}) where id = ${b.id}`.execute(app.deps.db);
+    await sql`update secrets set value = (select value from secrets where id = ${a.id}) where id = ${b.id}`.execute(
+      app.deps.db,
+    );
     await expectTRPCError(other.secrets.reveal({ id: b.id }), 'INTERNAL_SERVER_ERROR');
   });
 
@@ -52,7 +56,11 @@ describe('concurrency', () => {
     const s = await admin.secrets.create({ name: 'contended', value: 'start', scope: 'org' });
     await Promise.all(Array.from({ length: 50 }, (_, i) => admin.secrets.update({ id: s.id, value: `value-${i}` })));
     expect((await admin.secrets.get({ id: s.id })).version).toBe(51);
-    const history = await app.deps.db.selectFrom('secret_versions').select('version').where('secret_id', '=', s.id).execute();
+    const history = await app.deps.db
+      .selectFrom('secret_versions')
+      .select('version')
+      .where('secret_id', '=', s.id)
+      .execute();
     expect(history.map((h) => h.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
     const audit = await app.deps.db
       .selectFrom('audit_log')
@@ -69,7 +77,9 @@ describe('audit', () => {
   it('keeps one unbroken chain while group-committed reads and locked writes interleave', async () => {
     const s = await admin.secrets.create({ name: 'interleaved', value: 'v', scope: 'agent' });
     const reader = app.caller((await admin.tokens.create({ name: 'reader', kind: 'user' })).token);
-    const ops = Array.from({ length: 60 }, (_, i) => (i % 2 ? reader.secrets.reveal({ id: s.id }) : admin.secrets.update({ id: s.id, value: `w${i}` })));
+    const ops = Array.from({ length: 60 }, (_, i) =>
+      i % 2 ? reader.secrets.reveal({ id: s.id }) : admin.secrets.update({ id: s.id, value: `w${i}` }),
+    );
     await Promise.all(ops.slice(0, 20));
     await Promise.all(ops.slice(20));
     expect(await admin.audit.verify()).toMatchObject({ ok: true });
@@ -78,7 +88,9 @@ describe('audit', () => {
 
   it('is fail-closed: when the audit insert fails, the change is rolled back', async () => {
     const s = await admin.secrets.create({ name: 'fail-closed', value: 'before', scope: 'org' });
-    await sql`alter table audit_log add constraint audit_blocked check (action <> 'secret.rotate') not valid`.execute(app.deps.db);
+    await sql`alter table audit_log add constraint audit_blocked check (action <> 'secret.rotate') not valid`.execute(
+      app.deps.db,
+    );
     try {
       await expect(admin.secrets.update({ id: s.id, value: 'after' })).rejects.toThrow();
       await expect(admin.secrets.create({ name: 'fail-closed-2', value: 'v', scope: 'org' })).resolves.toBeTruthy();
@@ -86,7 +98,11 @@ describe('audit', () => {
       await sql`alter table audit_log drop constraint audit_blocked`.execute(app.deps.db);
     }
     expect(await admin.secrets.reveal({ id: s.id })).toMatchObject({ version: 1, value: 'before' });
-    const history = await app.deps.db.selectFrom('secret_versions').select('version').where('secret_id', '=', s.id).execute();
+    const history = await app.deps.db
+      .selectFrom('secret_versions')
+      .select('version')
+      .where('secret_id', '=', s.id)
+      .execute();
     expect(history).toHaveLength(1);
   });
 

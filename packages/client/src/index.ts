@@ -48,7 +48,10 @@ export function createStrongroomClient(options: StrongroomClientOptions): Strong
           EventSource,
           eventSourceOptions: () => ({
             fetch: (input, init) =>
-              doFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authorization() } }),
+              doFetch(input, {
+                ...init,
+                headers: { ...(init?.headers as Record<string, string>), ...authorization() },
+              }),
           }),
         }),
         false: httpBatchLink({ url: endpoint, fetch: doFetch, headers: authorization, maxItems: MAX_BATCH_ITEMS }),

@@ -12,7 +12,11 @@ import { randomIv } from '../src/format';
 import { createEnvelope, createLocalKeyring } from '../src/index';
 
 const SIZES = [64, 1024, 32 * 1024];
-const context = { org_id: '6f1c2b1e-4a77-4c1e-9a55-0b7e54b8a001', secret_id: '0d0c7d0e-2f6a-4b6f-8d0a-6a8b9d1c2e3f', version: '12' };
+const context = {
+  org_id: '6f1c2b1e-4a77-4c1e-9a55-0b7e54b8a001',
+  secret_id: '0d0c7d0e-2f6a-4b6f-8d0a-6a8b9d1c2e3f',
+  version: '12',
+};
 
 /** The contenders at one value size, each one seal+open (or encrypt+decrypt) round trip per call. */
 async function contenders(size: number) {
@@ -74,21 +78,36 @@ export async function runCryptoBench(): Promise<BenchSection> {
     const measured = await sideBySide(await contenders(size), { rounds: 5, msPerRound: 300 });
     const floorOps = measured[0]!.opsPerSec;
     for (const m of measured) {
-      rows.push({ case: `${m.name}, ${size} B`, opsPerSec: m.opsPerSec, p50Us: m.p50Us, p99Us: m.p99Us, ratio: m.opsPerSec / floorOps });
+      rows.push({
+        case: `${m.name}, ${size} B`,
+        opsPerSec: m.opsPerSec,
+        p50Us: m.p50Us,
+        p99Us: m.p99Us,
+        ratio: m.opsPerSec / floorOps,
+      });
     }
     if (size === 1024) {
       const byName = (prefix: string) => measured.find((m) => m.name.startsWith(prefix))!.opsPerSec;
       const warm = byName('strongroom seal+open, warm cache');
       const esdkCached = byName('AWS ESDK default suite, caching CMM');
       checks.push(
-        { target: 'warm seal+open at 1 KiB within 1.5× of the floor', met: floorOps / warm <= 1.5, value: `${(floorOps / warm).toFixed(2)}×` },
-        { target: 'warm seal+open at 1 KiB ≥ 100× the ESDK with caching', met: warm / esdkCached >= 100, value: `${(warm / esdkCached).toFixed(0)}×` },
+        {
+          target: 'warm seal+open at 1 KiB within 1.5× of the floor',
+          met: floorOps / warm <= 1.5,
+          value: `${(floorOps / warm).toFixed(2)}×`,
+        },
+        {
+          target: 'warm seal+open at 1 KiB ≥ 100× the ESDK with caching',
+          met: warm / esdkCached >= 100,
+          value: `${(warm / esdkCached).toFixed(0)}×`,
+        },
       );
     }
   }
   return {
     name: 'Crypto',
-    baseline: 'node:crypto AES-256-GCM encrypt+decrypt of the same size (random IV, fixed key and AAD), same run, interleaved rounds',
+    baseline:
+      'node:crypto AES-256-GCM encrypt+decrypt of the same size (random IV, fixed key and AAD), same run, interleaved rounds',
     rows,
     checks,
   };

@@ -39,13 +39,16 @@ export class DataKeyCache<T> {
     const maxAgeMs = options?.maxAgeMs;
     // Precondition: a cache has a max age: "You can not cache something forever" (AWS ESDK).
     if (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0) || maxAgeMs > MAX_TIMER_MS) {
-      throw invalidConfig('Expected `cache.maxAgeMs` to be a positive number of at most 2147483647 (24.8 days): a cache needs a max age');
+      throw invalidConfig(
+        'Expected `cache.maxAgeMs` to be a positive number of at most 2147483647 (24.8 days): a cache needs a max age',
+      );
     }
     this.#maxAgeMs = maxAgeMs;
     this.#maxUses = positiveInt(options.maxUses ?? 10_000, 'cache.maxUses');
     // Precondition: maxUses is at most 2^32: with random 96-bit IVs, NIST SP 800-38D allows no more
     // encryptions under one key.
-    if (this.#maxUses > 2 ** 32) throw invalidConfig('Expected `cache.maxUses` to be at most 4294967296 (2^32 seals per data key)');
+    if (this.#maxUses > 2 ** 32)
+      throw invalidConfig('Expected `cache.maxUses` to be at most 4294967296 (2^32 seals per data key)');
     this.#maxEntries = positiveInt(options.maxEntries ?? 1_000, 'cache.maxEntries');
   }
 
@@ -116,7 +119,10 @@ export class DataKeyCache<T> {
   #insert(key: string, value: T, plaintext: Uint8Array, uses: number): void {
     this.#evict(key);
     // unref: a cache must not keep the process alive.
-    const expiry = setTimeout(() => this.#entries.get(key)?.expiry === expiry && this.#evict(key), this.#maxAgeMs).unref();
+    const expiry = setTimeout(
+      () => this.#entries.get(key)?.expiry === expiry && this.#evict(key),
+      this.#maxAgeMs,
+    ).unref();
     this.#entries.set(key, { value, plaintext, createdAt: Date.now(), uses, expiry });
     this.#last = key;
     while (this.#entries.size > this.#maxEntries) this.#evict(this.#entries.keys().next().value!);

@@ -24,12 +24,15 @@ export function canonicalContext(context: EncryptionContext, prefix = ''): Buffe
   for (const key of keys) {
     const value = context[key];
     // Precondition: context keys are non-empty and values are strings.
-    if (key === '' || typeof value !== 'string') throw invalidInput('Expected `context` to map non-empty keys to strings');
+    if (key === '' || typeof value !== 'string')
+      throw invalidInput('Expected `context` to map non-empty keys to strings');
     // Precondition: each context key is at most 65535 bytes (UTF-16 units never outnumber UTF-8 bytes).
     if (key.length > 0xffff) throw tooLongKey();
     text += u16(key.length) + key + u32(value.length) + value;
   }
-  return ASCII.test(text) || !hasNonAsciiText(keys, context) ? Buffer.from(text, 'latin1') : utf8Canonical(keys, context, prefix);
+  return ASCII.test(text) || !hasNonAsciiText(keys, context)
+    ? Buffer.from(text, 'latin1')
+    : utf8Canonical(keys, context, prefix);
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -62,7 +65,11 @@ const tooLongKey = () => invalidInput('Expected each context key to be at most 6
 
 /** An unambiguous string for a context, for cache keys (not authenticated, so not bytes). */
 export function contextKey(context: EncryptionContext): string {
-  return JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]]));
+  return JSON.stringify(
+    Object.keys(context)
+      .sort()
+      .map((k) => [k, context[k]]),
+  );
 }
 
 /** The pairs of `context` whose keys are listed (all of them when `keys` is undefined). */

@@ -55,7 +55,8 @@ function malformedKey(plaintext?: unknown) {
 export function createEnvelope(options: EnvelopeOptions): Envelope {
   const { keyring } = options ?? {};
   // Precondition: createEnvelope needs a keyring.
-  if (!keyring || typeof keyring.generateDataKey !== 'function') throw invalidConfig('Expected `keyring` to be a Keyring');
+  if (!keyring || typeof keyring.generateDataKey !== 'function')
+    throw invalidConfig('Expected `keyring` to be a Keyring');
   const kmsKeys = options.kmsContextKeys;
   // Precondition: kmsContextKeys are non-empty strings.
   if (kmsKeys && !(Array.isArray(kmsKeys) && kmsKeys.every((k) => typeof k === 'string' && k !== ''))) {
@@ -197,7 +198,11 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     }
   }
 
-  async function rewrap(sealed: Uint8Array, context: EncryptionContext, toKeyId = keyring.primaryKeyId): Promise<Uint8Array> {
+  async function rewrap(
+    sealed: Uint8Array,
+    context: EncryptionContext,
+    toKeyId = keyring.primaryKeyId,
+  ): Promise<Uint8Array> {
     checkBytes(sealed, 'sealed');
     valueAad(context);
     // Precondition: rewrap names a KEK id of 1 to 255 bytes.

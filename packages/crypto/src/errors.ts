@@ -23,6 +23,7 @@ export const decryptionFailed = (cause?: unknown) =>
     cause,
   });
 
-export const keyUnavailable = (message: string, cause?: unknown) => new CryptoError('KEY_UNAVAILABLE', message, { cause });
+export const keyUnavailable = (message: string, cause?: unknown) =>
+  new CryptoError('KEY_UNAVAILABLE', message, { cause });
 export const invalidInput = (message: string) => new CryptoError('INVALID_INPUT', message);
 export const invalidConfig = (message: string) => new CryptoError('INVALID_CONFIG', message);

@@ -86,7 +86,10 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
     });
   // A hard ceiling per call, retries and backoff included, in case a layer below ignores its timeout.
   const callBudgetMs = maxAttempts * timeoutMs + (maxAttempts - 1) * 2_000;
-  const send = async <T>(operation: Operation, call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => {
+  const send = async <T>(
+    operation: Operation,
+    call: (options: { abortSignal: AbortSignal }) => Promise<T>,
+  ): Promise<T> => {
     try {
       return await call({ abortSignal: AbortSignal.timeout(callBudgetMs) });
     } catch (err) {
@@ -106,7 +109,11 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
     async generateDataKey(kmsContext: EncryptionContext): Promise<DataKey> {
       const out = await send('GenerateDataKey', (o) =>
         client.send(
-          new GenerateDataKeyCommand({ KeyId: options.keyId, KeySpec: 'AES_256', EncryptionContext: { ...kmsContext } }),
+          new GenerateDataKeyCommand({
+            KeyId: options.keyId,
+            KeySpec: 'AES_256',
+            EncryptionContext: { ...kmsContext },
+          }),
           o,
         ),
       );
@@ -119,7 +126,10 @@ export function createKmsKeyring(options: KmsKeyringOptions): Keyring {
     },
     async unwrap(keyId: string, wrapped: Uint8Array, kmsContext: EncryptionContext) {
       const out = await send('Decrypt', (o) =>
-        client.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: wrapped, EncryptionContext: { ...kmsContext } }), o),
+        client.send(
+          new DecryptCommand({ KeyId: keyId, CiphertextBlob: wrapped, EncryptionContext: { ...kmsContext } }),
+          o,
+        ),
       );
       return requireBytes(out.Plaintext, 'Decrypt', KEY_BYTES);
     },

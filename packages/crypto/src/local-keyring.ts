@@ -22,7 +22,8 @@ function wrapAad(keyId: string, kmsContext: EncryptionContext): Buffer {
  * @example const keyring = createLocalKeyring({ keys: { k1: randomBytes(32) }, primaryKeyId: 'k1' });
  */
 export function createLocalKeyring(options: LocalKeyringOptions): Keyring {
-  if (typeof options !== 'object' || options === null) throw invalidConfig('Expected options with `keys` and `primaryKeyId`');
+  if (typeof options !== 'object' || options === null)
+    throw invalidConfig('Expected options with `keys` and `primaryKeyId`');
   const entries = Object.entries(options.keys ?? {});
   // Precondition: a local keyring holds at least one KEK.
   if (entries.length === 0) throw invalidConfig('Expected `keys` to hold at least one KEK');
@@ -49,9 +50,13 @@ export function createLocalKeyring(options: LocalKeyringOptions): Keyring {
     const kek = keys.get(keyId);
     if (!kek || wrapped.length !== WRAPPED_BYTES) throw decryptionFailed();
     try {
-      const decipher = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(0, IV_BYTES)).setAAD(wrapAad(keyId, kmsContext));
+      const decipher = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(0, IV_BYTES)).setAAD(
+        wrapAad(keyId, kmsContext),
+      );
       decipher.setAuthTag(wrapped.subarray(IV_BYTES + KEY_BYTES));
-      return new Uint8Array(Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES, IV_BYTES + KEY_BYTES)), decipher.final()]));
+      return new Uint8Array(
+        Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES, IV_BYTES + KEY_BYTES)), decipher.final()]),
+      );
     } catch (err) {
       throw decryptionFailed(err);
     }
@@ -77,7 +82,8 @@ export function createLocalKeyring(options: LocalKeyringOptions): Keyring {
     },
     async check() {},
     async canonicalKeyId(keyId: string) {
-      if (!keys.has(keyId)) throw invalidConfig(`Unknown KEK \`${keyId}\`; the local keyring holds ${[...keys.keys()].join(', ')}`);
+      if (!keys.has(keyId))
+        throw invalidConfig(`Unknown KEK \`${keyId}\`; the local keyring holds ${[...keys.keys()].join(', ')}`);
       return keyId;
     },
   });

@@ -4,14 +4,23 @@ import { canonicalContext, CryptoError } from '../src/index';
 const hex = (context: Record<string, string>) => canonicalContext(context).toString('hex');
 const invalid = (context: unknown) => {
   expect(() => canonicalContext(context as Record<string, string>)).toThrow(CryptoError);
-  expect(() => canonicalContext(context as Record<string, string>)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+  expect(() => canonicalContext(context as Record<string, string>)).toThrow(
+    expect.objectContaining({ code: 'INVALID_INPUT' }),
+  );
 };
 
 describe('canonicalContext', () => {
   it('is the documented bytes: count, then sorted length-prefixed pairs', () => {
     expect(hex({ version: '2', org_id: 'o1' })).toBe(
-      '0002' + '0006' + Buffer.from('org_id').toString('hex') + '00000002' + Buffer.from('o1').toString('hex') +
-        '0007' + Buffer.from('version').toString('hex') + '00000001' + Buffer.from('2').toString('hex'),
+      '0002' +
+        '0006' +
+        Buffer.from('org_id').toString('hex') +
+        '00000002' +
+        Buffer.from('o1').toString('hex') +
+        '0007' +
+        Buffer.from('version').toString('hex') +
+        '00000001' +
+        Buffer.from('2').toString('hex'),
     );
     expect(hex({})).toBe('0000');
   });
@@ -31,7 +40,7 @@ describe('canonicalContext', () => {
   });
 
   it('encodes non-ASCII text as UTF-8 with byte lengths', () => {
-    const bytes = canonicalContext({ 'é': '秘密' });
+    const bytes = canonicalContext({ é: '秘密' });
     expect(bytes.readUInt16BE(2)).toBe(2); // 'é' is two bytes
     expect(bytes.readUInt32BE(6)).toBe(6); // '秘密' is six
     expect(bytes.subarray(10).toString('utf8')).toBe('秘密');

@@ -20,7 +20,8 @@ describe('seal and open', () => {
 
   it('uses a fresh IV for every seal', async () => {
     const ivs = new Set<string>();
-    for (let i = 0; i < 2_000; i++) ivs.add(Buffer.from(parseEnvelope(await envelope.seal(Buffer.from('same'), ctx)).iv).toString('hex'));
+    for (let i = 0; i < 2_000; i++)
+      ivs.add(Buffer.from(parseEnvelope(await envelope.seal(Buffer.from('same'), ctx)).iv).toString('hex'));
     expect(ivs.size).toBe(2_000);
   });
 
@@ -119,7 +120,8 @@ describe('tampering: never plaintext', () => {
 
   it('truncation, extension, empty and random input fail', async () => {
     const sealed = await envelope.seal(Buffer.from('the value'), ctx);
-    for (let n = 0; n < sealed.length; n++) await failsWith(envelope.open(sealed.subarray(0, n), ctx), 'DECRYPTION_FAILED', 'INVALID_INPUT');
+    for (let n = 0; n < sealed.length; n++)
+      await failsWith(envelope.open(sealed.subarray(0, n), ctx), 'DECRYPTION_FAILED', 'INVALID_INPUT');
     await failsWith(envelope.open(Buffer.concat([sealed, Buffer.from([0])]), ctx), 'DECRYPTION_FAILED');
     await failsWith(envelope.open(new Uint8Array(0), ctx), 'INVALID_INPUT');
     for (let i = 0; i < 300; i++) {
@@ -127,7 +129,8 @@ describe('tampering: never plaintext', () => {
     }
     // Random bytes behind a valid header, so they reach the keyring and GCM.
     const header = sealed.subarray(0, 3 + sealed[2]! + 2);
-    for (let i = 0; i < 100; i++) await failsWith(envelope.open(Buffer.concat([header, randomBytes(60 + 28 + i)]), ctx), 'DECRYPTION_FAILED');
+    for (let i = 0; i < 100; i++)
+      await failsWith(envelope.open(Buffer.concat([header, randomBytes(60 + 28 + i)]), ctx), 'DECRYPTION_FAILED');
   });
 
   it('a wrapped key from another value of the same org does not open this one', async () => {
@@ -146,7 +149,11 @@ describe('tampering: never plaintext', () => {
 
   it('Precondition: only format version 1 with AES-256-GCM is read', async () => {
     const sealed = Buffer.from(await envelope.seal(Buffer.from('v'), ctx));
-    for (const [offset, value] of [[0, 2], [0, 0], [1, 2]] as const) {
+    for (const [offset, value] of [
+      [0, 2],
+      [0, 0],
+      [1, 2],
+    ] as const) {
       const bad = Buffer.from(sealed);
       bad[offset] = value;
       expect((await failsWith(envelope.open(bad, ctx), 'INVALID_INPUT')).message).toMatch(/Unsupported envelope/);
@@ -188,9 +195,15 @@ describe('rewrap', () => {
     expect(tail(moved, after).equals(tail(sealed, before)), 'IV, ciphertext and tag bytes').toBe(true);
     expect(text(await envelope.open(moved, ctx))).toBe('rotate me');
     // A reader that holds only the new KEK opens it; one that holds only the old one does not.
-    const onlyNew = createEnvelope({ keyring: createLocalKeyring({ keys: { k2 }, primaryKeyId: 'k2' }), kmsContextKeys: ['org_id'] });
+    const onlyNew = createEnvelope({
+      keyring: createLocalKeyring({ keys: { k2 }, primaryKeyId: 'k2' }),
+      kmsContextKeys: ['org_id'],
+    });
     expect(text(await onlyNew.open(moved, ctx))).toBe('rotate me');
-    const onlyOld = createEnvelope({ keyring: createLocalKeyring({ keys: { k1 }, primaryKeyId: 'k1' }), kmsContextKeys: ['org_id'] });
+    const onlyOld = createEnvelope({
+      keyring: createLocalKeyring({ keys: { k1 }, primaryKeyId: 'k1' }),
+      kmsContextKeys: ['org_id'],
+    });
     await failsWith(onlyOld.open(moved, ctx), 'DECRYPTION_FAILED');
     // Already under the target: returned as is.
     expect(await envelope.rewrap(moved, ctx, 'k2')).toBe(moved);
@@ -246,7 +259,10 @@ describe('keyring results are checked', () => {
       const envelope = createEnvelope({ keyring: broken(patch), cache: false });
       await failsWith(envelope.seal(Buffer.from('v'), ctx), 'KEY_UNAVAILABLE');
     }
-    expect(short.every((b) => b === 0), 'a refused key is wiped').toBe(true);
+    expect(
+      short.every((b) => b === 0),
+      'a refused key is wiped',
+    ).toBe(true);
   });
 
   it('Postcondition: an unwrapped data key is 32 bytes', async () => {
@@ -259,7 +275,10 @@ describe('keyring results are checked', () => {
   it('Postcondition: a re-wrapped data key fits the envelope', async () => {
     const base = keyring();
     const sealed = await createEnvelope({ keyring: base, cache: false }).seal(Buffer.from('v'), ctx);
-    const envelope = createEnvelope({ keyring: { ...base, rewrap: async () => ({ keyId: 'k2', wrapped: new Uint8Array(0) }) }, cache: false });
+    const envelope = createEnvelope({
+      keyring: { ...base, rewrap: async () => ({ keyId: 'k2', wrapped: new Uint8Array(0) }) },
+      cache: false,
+    });
     await failsWith(envelope.rewrap(sealed, ctx, 'k2'), 'KEY_UNAVAILABLE');
   });
 

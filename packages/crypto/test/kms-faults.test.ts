@@ -19,7 +19,8 @@ describe('KmsKeyring faults (wire server, real SDK over HTTP)', () => {
   });
 
   // Short timeouts keep every fault test near a second; the bounds below are what the test asserts.
-  const fresh = (options: Partial<KmsKeyringOptions> = {}) => kmsKeyring(kms.url, key, { maxAttempts: 3, timeoutMs: 300, ...options });
+  const fresh = (options: Partial<KmsKeyringOptions> = {}) =>
+    kmsKeyring(kms.url, key, { maxAttempts: 3, timeoutMs: 300, ...options });
 
   /** Runs a keyring call: its error code and message, elapsed ms, and the SDK attempt numbers the server saw. */
   async function attempt(call: () => Promise<unknown>) {
@@ -145,7 +146,11 @@ describe('KmsKeyring faults (wire server, real SDK over HTTP)', () => {
       for (let i = 0; i < 10_000; i++) await env.open(sealed[i % 100]!, context(i % 100));
     }
     expect(envelope.stats().kmsCalls).toBe(distinctKeys);
-    expect(reader.stats()).toEqual({ kmsCalls: distinctKeys, cacheHits: 10_000 - distinctKeys, cacheMisses: distinctKeys });
+    expect(reader.stats()).toEqual({
+      kmsCalls: distinctKeys,
+      cacheHits: 10_000 - distinctKeys,
+      cacheMisses: distinctKeys,
+    });
     expect(kms.requests('Decrypt')).toBe(distinctKeys);
     expect(kms.requests()).toBe(2 * distinctKeys);
   });
@@ -158,7 +163,8 @@ describe('KmsKeyring faults (wire server, real SDK over HTTP)', () => {
 
 describe('createKmsKeyring', () => {
   it('Precondition: keyId is a KMS key id, ARN or alias of 1 to 255 bytes', () => {
-    for (const keyId of ['', '  ', undefined, 'k'.repeat(256)]) refusedConfig(() => createKmsKeyring({ keyId } as never));
+    for (const keyId of ['', '  ', undefined, 'k'.repeat(256)])
+      refusedConfig(() => createKmsKeyring({ keyId } as never));
   });
 
   it('Precondition: an endpoint is a URL', () => {
@@ -166,19 +172,28 @@ describe('createKmsKeyring', () => {
   });
 
   it('Precondition: maxAttempts is an integer from 1 to 10', () => {
-    for (const maxAttempts of [0, 11, 1.5, Number.NaN]) refusedConfig(() => createKmsKeyring({ keyId: 'k', maxAttempts }));
+    for (const maxAttempts of [0, 11, 1.5, Number.NaN])
+      refusedConfig(() => createKmsKeyring({ keyId: 'k', maxAttempts }));
   });
 
   it('Precondition: timeoutMs is a positive, finite number of milliseconds', () => {
-    for (const timeoutMs of [0, -1, Number.POSITIVE_INFINITY, Number.NaN]) refusedConfig(() => createKmsKeyring({ keyId: 'k', timeoutMs }));
+    for (const timeoutMs of [0, -1, Number.POSITIVE_INFINITY, Number.NaN])
+      refusedConfig(() => createKmsKeyring({ keyId: 'k', timeoutMs }));
   });
 
   it('Postcondition: KMS answers with a non-empty blob and a 32-byte plaintext', async () => {
     // The SDK accepts `{}` or any blob size from a server, so the keyring checks.
-    const answering = (out: object) => createKmsKeyring({ keyId: 'k', client: { send: async () => out } as unknown as KMSClient });
+    const answering = (out: object) =>
+      createKmsKeyring({ keyId: 'k', client: { send: async () => out } as unknown as KMSClient });
     const blob = new Uint8Array(100).fill(1);
-    for (const out of [{}, { Plaintext: new Uint8Array(16), CiphertextBlob: blob }, { Plaintext: new Uint8Array(32), CiphertextBlob: new Uint8Array(0) }]) {
-      expect((await failsWith(answering(out).generateDataKey({ org_id: 'a' }), 'KEY_UNAVAILABLE')).message).toMatch(/malformed/);
+    for (const out of [
+      {},
+      { Plaintext: new Uint8Array(16), CiphertextBlob: blob },
+      { Plaintext: new Uint8Array(32), CiphertextBlob: new Uint8Array(0) },
+    ]) {
+      expect((await failsWith(answering(out).generateDataKey({ org_id: 'a' }), 'KEY_UNAVAILABLE')).message).toMatch(
+        /malformed/,
+      );
     }
     await failsWith(answering({ Plaintext: new Uint8Array(31) }).unwrap('k', blob, {}), 'KEY_UNAVAILABLE');
     await failsWith(answering({}).rewrap('k', blob, {}, 'j'), 'KEY_UNAVAILABLE');

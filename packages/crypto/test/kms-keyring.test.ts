@@ -16,7 +16,8 @@ function contract(name: string, start: () => Promise<KmsUnderTest>) {
     let kms: KmsUnderTest;
     let keyA: string;
     let keyB: string;
-    const envelopeOn = (keyId: string) => createEnvelope({ keyring: kmsKeyring(kms.url, keyId), cache: false, kmsContextKeys: ['org_id'] });
+    const envelopeOn = (keyId: string) =>
+      createEnvelope({ keyring: kmsKeyring(kms.url, keyId), cache: false, kmsContextKeys: ['org_id'] });
 
     beforeAll(async () => {
       kms = await start();
@@ -76,14 +77,23 @@ contract('the KMS wire server', async () => {
 });
 
 const docker = await dockerAvailable();
-if (!docker) console.info('LocalStack KMS tests skipped: no Docker engine on this machine (the wire server ran the same contract)');
-describe.skipIf(!docker)('LocalStack (Docker engine found)', () => contract('LocalStack via testcontainers', startLocalStackKms));
+if (!docker)
+  console.info(
+    'LocalStack KMS tests skipped: no Docker engine on this machine (the wire server ran the same contract)',
+  );
+describe.skipIf(!docker)('LocalStack (Docker engine found)', () =>
+  contract('LocalStack via testcontainers', startLocalStackKms),
+);
 
 describe('KmsKeyring through the wire server: every byte of KEK id and wrapped key', () => {
   it('flipping the low or the high bit of any of those bytes never gives plaintext', async () => {
     const kms = await startKmsWireServer();
     try {
-      const envelope = createEnvelope({ keyring: kmsKeyring(kms.url, kms.createKey()), cache: false, kmsContextKeys: ['org_id'] });
+      const envelope = createEnvelope({
+        keyring: kmsKeyring(kms.url, kms.createKey()),
+        cache: false,
+        kmsContextKeys: ['org_id'],
+      });
       const sealed = await envelope.seal(Buffer.from('v'), ctx);
       const wrappedEnd = 5 + sealed[2]! + Buffer.from(sealed).readUInt16BE(3 + sealed[2]!);
       for (let i = 3; i < wrappedEnd; i++) {

@@ -22,7 +22,9 @@ describe('createLocalKeyring', () => {
   });
 
   it('Precondition: KEK ids are 1 to 255 bytes', () => {
-    refusedConfig(() => createLocalKeyring({ keys: { ['x'.repeat(256)]: randomBytes(32) }, primaryKeyId: 'x'.repeat(256) }));
+    refusedConfig(() =>
+      createLocalKeyring({ keys: { ['x'.repeat(256)]: randomBytes(32) }, primaryKeyId: 'x'.repeat(256) }),
+    );
     refusedConfig(() => createLocalKeyring({ keys: { '': randomBytes(32) }, primaryKeyId: '' }));
   });
 
@@ -37,7 +39,9 @@ describe('createLocalKeyring', () => {
     const keyring = createLocalKeyring({ keys: { k: kek }, primaryKeyId: 'k' });
     const key = await keyring.generateDataKey({ org: 'a' });
     kek.fill(0);
-    expect(Buffer.from(await keyring.unwrap('k', key.wrapped, { org: 'a' })).equals(Buffer.from(key.plaintext))).toBe(true);
+    expect(Buffer.from(await keyring.unwrap('k', key.wrapped, { org: 'a' })).equals(Buffer.from(key.plaintext))).toBe(
+      true,
+    );
   });
 
   it('binds the KMS context and KEK id to the wrapped key', async () => {
@@ -45,7 +49,9 @@ describe('createLocalKeyring', () => {
     const key = await keyring.generateDataKey({ org: 'a' });
     await expect(keyring.unwrap('k', key.wrapped, { org: 'b' })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
     await expect(keyring.unwrap('j', key.wrapped, { org: 'a' })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
-    await expect(keyring.unwrap('missing', key.wrapped, { org: 'a' })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+    await expect(keyring.unwrap('missing', key.wrapped, { org: 'a' })).rejects.toMatchObject({
+      code: 'DECRYPTION_FAILED',
+    });
   });
 
   it('several KEKs live at once: new data keys go under the primary, any held KEK unwraps', async () => {
@@ -53,7 +59,9 @@ describe('createLocalKeyring', () => {
     const old = await createLocalKeyring({ keys: { a }, primaryKeyId: 'a' }).generateDataKey({ org: 'x' });
     const both = createLocalKeyring({ keys: { a, b }, primaryKeyId: 'b' });
     expect((await both.generateDataKey({ org: 'x' })).keyId).toBe('b');
-    expect(Buffer.from(await both.unwrap('a', old.wrapped, { org: 'x' })).equals(Buffer.from(old.plaintext))).toBe(true);
+    expect(Buffer.from(await both.unwrap('a', old.wrapped, { org: 'x' })).equals(Buffer.from(old.plaintext))).toBe(
+      true,
+    );
   });
 
   it('check() resolves; canonicalKeyId accepts a held key and refuses any other', async () => {

@@ -14,7 +14,10 @@ interface Vectors {
 /** Known-answer vectors checked in as JSON (read with JSON.parse: some hold escapes a bundler's JSON loader refuses). */
 const vectors = JSON.parse(readFileSync(new URL('./vectors.json', import.meta.url), 'utf8')) as Vectors;
 const envelope = createEnvelope({
-  keyring: createLocalKeyring({ keys: { [vectors.kek.id]: Buffer.from(vectors.kek.key, 'base64') }, primaryKeyId: vectors.kek.id }),
+  keyring: createLocalKeyring({
+    keys: { [vectors.kek.id]: Buffer.from(vectors.kek.key, 'base64') },
+    primaryKeyId: vectors.kek.id,
+  }),
   cache: false,
   kmsContextKeys: vectors.kmsContextKeys,
 });

@@ -14,7 +14,12 @@ export interface GatewayEntry {
   endpoint: string;
   provider: string;
   headers: Record<string, string>;
-  query: { model: string; messages: { role: string; content: unknown; tool_calls?: unknown }[]; stream?: boolean; tools?: unknown[] };
+  query: {
+    model: string;
+    messages: { role: string; content: unknown; tool_calls?: unknown }[];
+    stream?: boolean;
+    tools?: unknown[];
+  };
 }
 
 export interface RecordedRequest {
@@ -64,9 +69,19 @@ function streamChunks(reply: Reply, model: string): string[] {
     `data: ${JSON.stringify({ id: 'chatcmpl-standin', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   if ('text' in reply) {
     const words = reply.text.match(/\S+\s*/g) ?? [''];
-    return [chunk({ role: 'assistant', content: '' }), ...words.map((w) => chunk({ content: w })), chunk({}, 'stop'), 'data: [DONE]\n\n'];
+    return [
+      chunk({ role: 'assistant', content: '' }),
+      ...words.map((w) => chunk({ content: w })),
+      chunk({}, 'stop'),
+      'data: [DONE]\n\n',
+    ];
   }
-  const calls = reply.toolCalls.map((c, i) => ({ index: i, id: `call_${i}_${c.name}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
+  const calls = reply.toolCalls.map((c, i) => ({
+    index: i,
+    id: `call_${i}_${c.name}`,
+    type: 'function',
+    function: { name: c.name, arguments: JSON.stringify(c.args) },
+  }));
   return [chunk({ role: 'assistant', tool_calls: calls }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n'];
 }
 
@@ -100,7 +115,8 @@ export async function startGatewayStandIn(options: { gatewayToken: string }): Pr
       return send(401, { success: false, error: [{ code: 2009, message: 'Unauthorized' }] });
     }
     const entry = entries[0];
-    if (!entry || !Array.isArray(entries)) return send(400, { success: false, error: [{ code: 2008, message: 'Invalid request' }] });
+    if (!entry || !Array.isArray(entries))
+      return send(400, { success: false, error: [{ code: 2008, message: 'Invalid request' }] });
     const reply = next(recorded);
     const model = entry.query.model;
     if (entry.query.stream) {

@@ -107,14 +107,21 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
     const key = keys.get(id);
     if (!key) throw invalid();
     if (expectKey !== undefined && resolveKey(expectKey).id !== key.id) {
-      throw new KmsError('IncorrectKeyException', 400, 'The key ID in the request does not identify the key that encrypted the ciphertext');
+      throw new KmsError(
+        'IncorrectKeyException',
+        400,
+        'The key ID in the request does not identify the key that encrypted the ciphertext',
+      );
     }
     if (!key.enabled) throw new KmsError('DisabledException', 400, `${key.arn} is disabled.`);
     const rest = blob.subarray(1 + blob[0]!);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key.material, rest.subarray(0, 12)).setAAD(contextAad(context));
       decipher.setAuthTag(rest.subarray(rest.length - 16));
-      return { key, plaintext: Buffer.concat([decipher.update(rest.subarray(12, rest.length - 16)), decipher.final()]) };
+      return {
+        key,
+        plaintext: Buffer.concat([decipher.update(rest.subarray(12, rest.length - 16)), decipher.final()]),
+      };
     } catch {
       throw invalid();
     }
@@ -144,7 +151,11 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
       return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
     },
     ReEncrypt(body) {
-      const { key: source, plaintext } = decrypt(b64(body.CiphertextBlob), body.SourceEncryptionContext, body.SourceKeyId);
+      const { key: source, plaintext } = decrypt(
+        b64(body.CiphertextBlob),
+        body.SourceEncryptionContext,
+        body.SourceKeyId,
+      );
       const destination = resolveKey(body.DestinationKeyId);
       return {
         SourceKeyId: source.arn,
@@ -197,9 +208,13 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
     if (fault?.kind === 'hang') return; // never answers; closed on shutdown
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 5_000));
     if (fault?.kind === 'throttle') return send(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
-    if (fault?.kind === 'internal') return send(res, 500, { __type: 'KMSInternalException', message: 'Internal error' });
+    if (fault?.kind === 'internal')
+      return send(res, 500, { __type: 'KMSInternalException', message: 'Internal error' });
     if (fault?.kind === 'accessDenied') {
-      return send(res, 400, { __type: 'AccessDeniedException', message: 'User is not authorized to perform kms action' });
+      return send(res, 400, {
+        __type: 'AccessDeniedException',
+        message: 'User is not authorized to perform kms action',
+      });
     }
     try {
       send(res, 200, operations[op](JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));

@@ -34,7 +34,11 @@ export async function startLocalStackKms(): Promise<LocalStackKms> {
     .withWaitStrategy(Wait.forLogMessage('Ready.'))
     .start();
   const url = `http://${container.getHost()}:${container.getMappedPort(4566)}`;
-  const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new KMSClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return {
     url,
     async createKey() {

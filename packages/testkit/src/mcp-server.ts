@@ -46,12 +46,20 @@ async function listen(server: Server, sockets: Set<Socket>, counter: { hits: num
 
 function buildMcp(): McpServer {
   const mcp = new McpServer({ name: 'strongroom-test-tools', version: '1.0.0' });
-  mcp.registerTool('echo', { description: 'Echoes the text back', inputSchema: { text: z.string() } }, async ({ text }) => ({
-    content: [{ type: 'text', text }],
-  }));
-  mcp.registerTool('add', { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
-    content: [{ type: 'text', text: String(a + b) }],
-  }));
+  mcp.registerTool(
+    'echo',
+    { description: 'Echoes the text back', inputSchema: { text: z.string() } },
+    async ({ text }) => ({
+      content: [{ type: 'text', text }],
+    }),
+  );
+  mcp.registerTool(
+    'add',
+    { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } },
+    async ({ a, b }) => ({
+      content: [{ type: 'text', text: String(a + b) }],
+    }),
+  );
   mcp.registerTool('whoami', { description: 'Reports the credentials this server was called with' }, async (extra) => ({
     content: [{ type: 'text', text: `called with: ${String(extra.requestInfo?.headers.authorization ?? 'nothing')}` }],
   }));

@@ -33,7 +33,9 @@ export function MembersPage() {
           Add member
         </button>
       </div>
-      <p className="muted">Admins manage everything in the org. Members pick providers and MCP servers for agents and see no secret values.</p>
+      <p className="muted">
+        Admins manage everything in the org. Members pick providers and MCP servers for agents and see no secret values.
+      </p>
       <Loaded query={members}>
         {(rows) => (
           <div className="table-wrap">
@@ -132,7 +134,16 @@ function AddMemberDialog(props: { onClose: () => void }) {
       ) : (
         <form onSubmit={submitWith(() => add.mutate({ email, role }))}>
           <Field label="Email" error={errors.field('email')}>
-            {(p) => <input {...p} type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />}
+            {(p) => (
+              <input
+                {...p}
+                type="email"
+                required
+                autoComplete="off"
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+              />
+            )}
           </Field>
           <Field label="Role" error={errors.field('role')}>
             {(p) => (

@@ -27,7 +27,9 @@ export function SignIn() {
     <main className="sign-in">
       <form className="card" method="post" onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Strongroom</h1>
-        <p className="muted">Sign in with an API token of your org. The first start of the server prints an admin token.</p>
+        <p className="muted">
+          Sign in with an API token of your org. The first start of the server prints an admin token.
+        </p>
         <Field label="Token" error={error} hint="Kept in this tab only, until you sign out or close it.">
           {(control) => (
             <input

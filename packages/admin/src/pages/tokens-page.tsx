@@ -24,7 +24,10 @@ export function TokensPage() {
           New token
         </button>
       </div>
-      <p className="muted">User tokens act as you with your role; worker tokens are for the agents runtime and may call only its internal procedures.</p>
+      <p className="muted">
+        User tokens act as you with your role; worker tokens are for the agents runtime and may call only its internal
+        procedures.
+      </p>
       <Loaded query={tokens}>
         {(rows) => (
           <div className="table-wrap">
@@ -94,7 +97,10 @@ function TokenRow({ token }: { token: Token }) {
             onConfirm={() => revoke.mutate({ id: token.id })}
             onCancel={() => setConfirming(false)}
           >
-            <p>Whatever uses this token is refused from now on. If it is the token you signed in with, you are signed out.</p>
+            <p>
+              Whatever uses this token is refused from now on. If it is the token you signed in with, you are signed
+              out.
+            </p>
           </ConfirmDialog>
         )}
       </td>

@@ -29,9 +29,7 @@ export function CopyButton(props: { value: string; label?: string }) {
 export function ShownOnce(props: { value: string; what: string }) {
   return (
     <div className="shown-once">
-      <p>
-        Copy this {props.what} now: it is shown once and cannot be retrieved later.
-      </p>
+      <p>Copy this {props.what} now: it is shown once and cannot be retrieved later.</p>
       <div className="secret-line">
         <code data-testid="shown-once">{props.value}</code>
         <CopyButton value={props.value} />

@@ -16,9 +16,17 @@ export function CallError(props: { error: unknown }) {
 }
 
 /** Loading and failure of a query, then its content. */
-export function Loaded<T>(props: { query: { data: T | undefined; error: unknown; isPending: boolean }; children: (data: T) => ReactNode }) {
+export function Loaded<T>(props: {
+  query: { data: T | undefined; error: unknown; isPending: boolean };
+  children: (data: T) => ReactNode;
+}) {
   if (props.query.error) return <CallError error={props.query.error} />;
-  if (props.query.isPending || props.query.data === undefined) return <p className="muted" role="status">Loading…</p>;
+  if (props.query.isPending || props.query.data === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading…
+      </p>
+    );
   return <>{props.children(props.query.data)}</>;
 }
 

@@ -11,7 +11,12 @@ export interface ControlProps {
  * rendered by the caller, which spreads the ids that tie label, hint and error together.
  * @example <Field label="Name" error={errors.field('name')}>{(p) => <input {...p} />}</Field>
  */
-export function Field(props: { label: string; error?: string | undefined; hint?: ReactNode; children: (control: ControlProps) => ReactNode }) {
+export function Field(props: {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  children: (control: ControlProps) => ReactNode;
+}) {
   const id = useId();
   const hintId = props.hint ? `${id}-hint` : undefined;
   const errorId = props.error ? `${id}-error` : undefined;

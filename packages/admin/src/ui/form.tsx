@@ -8,7 +8,13 @@ export const submitWith = (run: () => void) => (event: FormEvent) => {
 };
 
 /** The form-level error and the buttons every dialog form ends with. */
-export function FormActions(props: { error?: string | undefined; busy: boolean; submit: string; onCancel?: () => void; danger?: boolean }) {
+export function FormActions(props: {
+  error?: string | undefined;
+  busy: boolean;
+  submit: string;
+  onCancel?: () => void;
+  danger?: boolean;
+}) {
   return (
     <>
       {props.error && <ErrorMessage>{props.error}</ErrorMessage>}

@@ -24,7 +24,9 @@ function agentsQuery(db: Kysely<Database>, orgId: string) {
       'a.updated_at',
       'p.name as provider_name',
       'p.kind as provider_kind',
-      sql<string[]>`coalesce((select array_agg(m.mcp_server_id order by m.mcp_server_id) from agent_mcp_servers m where m.agent_id = a.id), '{}')`.as(
+      sql<
+        string[]
+      >`coalesce((select array_agg(m.mcp_server_id order by m.mcp_server_id) from agent_mcp_servers m where m.agent_id = a.id), '{}')`.as(
         'mcp_server_ids',
       ),
     ])
@@ -56,15 +58,30 @@ async function loadAgent(db: Kysely<Database>, orgId: string, id: string): Promi
 }
 
 /** The provider and MCP servers an agent names must be the org's; others read as missing. */
-async function checkReferences(trx: Transaction<Database>, orgId: string, input: { providerId?: string | undefined; mcpServerIds?: string[] | undefined }) {
+async function checkReferences(
+  trx: Transaction<Database>,
+  orgId: string,
+  input: { providerId?: string | undefined; mcpServerIds?: string[] | undefined },
+) {
   if (input.providerId) {
-    const provider = await trx.selectFrom('providers').select('id').where('id', '=', input.providerId).where('org_id', '=', orgId).executeTakeFirst();
+    const provider = await trx
+      .selectFrom('providers')
+      .select('id')
+      .where('id', '=', input.providerId)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
     if (!provider) throw badInput('providerId', 'providerId does not name a provider of this org');
   }
   const ids = [...new Set(input.mcpServerIds ?? [])];
   if (ids.length > 0) {
-    const found = await trx.selectFrom('mcp_servers').select('id').where('org_id', '=', orgId).where('id', 'in', ids).execute();
-    if (found.length !== ids.length) throw badInput('mcpServerIds', 'mcpServerIds names an MCP server that is not this org’s');
+    const found = await trx
+      .selectFrom('mcp_servers')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('id', 'in', ids)
+      .execute();
+    if (found.length !== ids.length)
+      throw badInput('mcpServerIds', 'mcpServerIds names an MCP server that is not this org’s');
   }
   return ids;
 }
@@ -72,7 +89,10 @@ async function checkReferences(trx: Transaction<Database>, orgId: string, input:
 async function attach(trx: Transaction<Database>, agentId: string, mcpServerIds: string[]) {
   await trx.deleteFrom('agent_mcp_servers').where('agent_id', '=', agentId).execute();
   if (mcpServerIds.length) {
-    await trx.insertInto('agent_mcp_servers').values(mcpServerIds.map((mcp_server_id) => ({ agent_id: agentId, mcp_server_id }))).execute();
+    await trx
+      .insertInto('agent_mcp_servers')
+      .values(mcpServerIds.map((mcp_server_id) => ({ agent_id: agentId, mcp_server_id })))
+      .execute();
   }
 }
 
@@ -115,7 +135,13 @@ export async function createAgent(call: Call, input: z.output<typeof createAgent
 export async function updateAgent(call: Call, input: z.output<typeof updateAgentInput>): Promise<Agent> {
   const { actor } = call;
   await call.deps.db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('agents').select('id').where('id', '=', input.id).where('org_id', '=', actor.orgId).forUpdate().executeTakeFirst();
+    const current = await trx
+      .selectFrom('agents')
+      .select('id')
+      .where('id', '=', input.id)
+      .where('org_id', '=', actor.orgId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!current) throw notFound('Agent');
     const mcpServerIds = await checkReferences(trx, actor.orgId, input);
     await trx
@@ -130,8 +156,15 @@ export async function updateAgent(call: Call, input: z.output<typeof updateAgent
       .where('id', '=', input.id)
       .execute();
     if (input.mcpServerIds) await attach(trx, input.id, mcpServerIds);
-    const changed = (['name', 'providerId', 'modelId', 'instructions', 'mcpServerIds'] as const).filter((k) => input[k] !== undefined);
-    await appendAudit(trx, auditActor(actor, call.requestId), { action: 'agent.update', targetType: 'agent', targetId: input.id, metadata: { changed } });
+    const changed = (['name', 'providerId', 'modelId', 'instructions', 'mcpServerIds'] as const).filter(
+      (k) => input[k] !== undefined,
+    );
+    await appendAudit(trx, auditActor(actor, call.requestId), {
+      action: 'agent.update',
+      targetType: 'agent',
+      targetId: input.id,
+      metadata: { changed },
+    });
   });
   return loadAgent(call.deps.db, actor.orgId, input.id);
 }
@@ -140,11 +173,22 @@ export async function updateAgent(call: Call, input: z.output<typeof updateAgent
 export async function deleteAgent(call: Call, id: string): Promise<{ id: string }> {
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('agents').select(['id', 'name']).where('id', '=', id).where('org_id', '=', actor.orgId).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('agents')
+      .select(['id', 'name'])
+      .where('id', '=', id)
+      .where('org_id', '=', actor.orgId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) throw notFound('Agent');
     await trx.deleteFrom('secret_grants').where('grantee_type', '=', 'agent').where('grantee_id', '=', id).execute();
     await trx.deleteFrom('agents').where('id', '=', id).execute();
-    await appendAudit(trx, auditActor(actor, call.requestId), { action: 'agent.delete', targetType: 'agent', targetId: id, metadata: { name: row.name } });
+    await appendAudit(trx, auditActor(actor, call.requestId), {
+      action: 'agent.delete',
+      targetType: 'agent',
+      targetId: id,
+      metadata: { name: row.name },
+    });
     return { id };
   });
 }

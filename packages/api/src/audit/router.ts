@@ -14,7 +14,10 @@ const listInput = z
     actorId: id.optional(),
     since: timestamp.optional(),
     /** The `seq` of the last row of the previous page. */
-    cursor: z.string().regex(/^\d{1,10}$/, { error: 'must be a cursor from a previous page' }).optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,10}$/, { error: 'must be a cursor from a previous page' })
+      .optional(),
     limit: pageLimit,
   })
   .prefault({});
@@ -39,7 +42,10 @@ async function listAudit(db: Kysely<Database>, orgId: string, input: z.output<ty
   if (input.actorId) query = query.where('actor_id', '=', input.actorId);
   if (input.since) query = query.where('created_at', '>=', new Date(input.since));
   if (input.cursor) query = query.where('seq', '<', Number(input.cursor));
-  const rows = await query.orderBy('seq', 'desc').limit(input.limit + 1).execute();
+  const rows = await query
+    .orderBy('seq', 'desc')
+    .limit(input.limit + 1)
+    .execute();
   const page = rows.slice(0, input.limit);
   return {
     items: page.map((r) => ({

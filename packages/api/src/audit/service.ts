@@ -43,7 +43,11 @@ async function readChainHead(db: Kysely<Database>, orgId: string | null): Promis
 }
 
 /** Rows that extend a chain from `head`, each hashing the one before. */
-function chainRows(head: ChainHead, orgId: string | null, entries: readonly { actor: AuditActor; event: AuditEvent }[]) {
+function chainRows(
+  head: ChainHead,
+  orgId: string | null,
+  entries: readonly { actor: AuditActor; event: AuditEvent }[],
+) {
   let seq = head.seq;
   let prevHash = head.hash;
   return entries.map(({ actor, event }) => {
@@ -72,7 +76,10 @@ export async function appendAuditRows(
   entries: readonly { actor: AuditActor; event: AuditEvent }[],
 ): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`strongroom:audit:${orgId ?? NO_ORG}`}, 0))`.execute(trx);
-  await trx.insertInto('audit_log').values(chainRows(await readChainHead(trx, orgId), orgId, entries)).execute();
+  await trx
+    .insertInto('audit_log')
+    .values(chainRows(await readChainHead(trx, orgId), orgId, entries))
+    .execute();
 }
 
 /** Walks an org's chain in order; the first row whose hash, link or sequence is wrong is broken. */

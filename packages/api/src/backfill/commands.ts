@@ -13,7 +13,12 @@ export function registerBackfillCommands(program: Command): void {
     .option('--dry-run', 'list what would move, change nothing')
     .action((opts: { dryRun?: boolean }) =>
       withOperatorDeps(async (deps) => {
-        const bar = new SingleBar({ format: 'mcp tokens [{bar}] {value}/{total} moved, {skipped} already done', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 1000 });
+        const bar = new SingleBar({
+          format: 'mcp tokens [{bar}] {value}/{total} moved, {skipped} already done',
+          stream: process.stderr,
+          noTTYOutput: true,
+          notTTYSchedule: 1000,
+        });
         let started = false;
         const result = await backfillMcpTokens(deps, {
           dryRun: !!opts.dryRun,
@@ -30,7 +35,9 @@ export function registerBackfillCommands(program: Command): void {
           console.log(`dry run: ${result.total} MCP server(s) would move${result.total ? ':' : ''}`);
           for (const s of [...result.servers].sort()) console.log(`  ${s}`);
         } else {
-          console.log(`backfill mcp-tokens: ${result.moved} moved, ${result.skipped} already done, ${result.total} found`);
+          console.log(
+            `backfill mcp-tokens: ${result.moved} moved, ${result.skipped} already done, ${result.total} found`,
+          );
         }
       }),
     );

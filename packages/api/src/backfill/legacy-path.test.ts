@@ -33,26 +33,51 @@ beforeAll(async () => {
   orgId = org.id;
   const [user] = await db.insertInto('users').values({ email: 'owner@legacy.test' }).returning('id').execute();
   await db.insertInto('org_members').values({ org_id: orgId, user_id: user.id, role: 'admin' }).execute();
-  const [secret] = await db.insertInto('secrets').values({ org_id: orgId, name: 'anthropic', value: LEGACY_SECRET }).returning('id').execute();
+  const [secret] = await db
+    .insertInto('secrets')
+    .values({ org_id: orgId, name: 'anthropic', value: LEGACY_SECRET })
+    .returning('id')
+    .execute();
   serverIds = [];
   for (const [name, url, token] of [
     ['Live tools', mcp.url, MCP_TOKEN],
     ['Search', 'https://search.example.test/mcp', OTHER_TOKENS[0]],
     ['CRM', 'https://crm.example.test/mcp', OTHER_TOKENS[1]],
   ]) {
-    const [row] = await db.insertInto('mcp_servers').values({ org_id: orgId, name, url, token }).returning('id').execute();
+    const [row] = await db
+      .insertInto('mcp_servers')
+      .values({ org_id: orgId, name, url, token })
+      .returning('id')
+      .execute();
     serverIds.push(row.id);
   }
-  await db.insertInto('agents').values([
-    { org_id: orgId, name: 'raw key agent', llm_provider: 'openai', model: 'gpt-4o', llm_api_key: RAW_KEY },
-    { org_id: orgId, name: 'same raw key', llm_provider: 'openai', model: 'openai/gpt-4o-mini', llm_api_key: RAW_KEY },
-    { org_id: orgId, name: 'secret agent', llm_provider: 'anthropic', model: 'claude-sonnet', llm_secret_id: secret.id },
-  ]).execute();
+  await db
+    .insertInto('agents')
+    .values([
+      { org_id: orgId, name: 'raw key agent', llm_provider: 'openai', model: 'gpt-4o', llm_api_key: RAW_KEY },
+      {
+        org_id: orgId,
+        name: 'same raw key',
+        llm_provider: 'openai',
+        model: 'openai/gpt-4o-mini',
+        llm_api_key: RAW_KEY,
+      },
+      {
+        org_id: orgId,
+        name: 'secret agent',
+        llm_provider: 'anthropic',
+        model: 'claude-sonnet',
+        llm_secret_id: secret.id,
+      },
+    ])
+    .execute();
   await migrateTo(storage.db, BEFORE_LEGACY_PURGE);
 
   // The server starts: it migrates as far as it may (the purge waits) and seals legacy plaintext.
   app = await createTestApp({ storage, env: { MCP_ALLOWED_HOSTS: '127.0.0.1' } });
-  const token = await app.deps.db.transaction().execute((trx) => issueToken(trx, systemActor(orgId), { orgId, kind: 'user', userId: user.id, name: 'test' }));
+  const token = await app.deps.db
+    .transaction()
+    .execute((trx) => issueToken(trx, systemActor(orgId), { orgId, kind: 'user', userId: user.id, name: 'test' }));
   admin = app.caller(token.token);
 });
 afterAll(async () => {
@@ -63,11 +88,17 @@ afterAll(async () => {
 describe('legacy upgrade path', () => {
   it('legacy agents get providers (to be configured), one per distinct key; raw keys are sealed and cleared', async () => {
     const agents = await admin.agents.list();
-    expect(agents.map((a) => a.model).sort()).toEqual(['anthropic/claude-sonnet', 'openai/gpt-4o', 'openai/gpt-4o-mini']);
+    expect(agents.map((a) => a.model).sort()).toEqual([
+      'anthropic/claude-sonnet',
+      'openai/gpt-4o',
+      'openai/gpt-4o-mini',
+    ]);
     const providers = await admin.providers.list();
     expect(providers).toHaveLength(2);
     expect(providers.every((p) => p.needsConfiguration && p.secretRef)).toBe(true);
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from agents where to_jsonb(agents) ->> 'llm_api_key' is not null`.execute(app.deps.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from agents where to_jsonb(agents) ->> 'llm_api_key' is not null`.execute(app.deps.db);
     expect(rows[0]!.n).toBe(0);
     const openaiKey = providers.find((p) => p.kind === 'openai')!.secretRef!;
     expect((await admin.secrets.reveal({ id: openaiKey })).value).toBe(RAW_KEY);
@@ -113,7 +144,8 @@ describe('legacy upgrade path', () => {
     expect(done).toEqual({ applied: ['2026-11-20T00-00-00-drop-legacy-credentials'] });
 
     const everything = await dumpAllTables(app.storage);
-    for (const canary of [MCP_TOKEN, RAW_KEY, LEGACY_SECRET, ...OTHER_TOKENS]) expect(findCanary(everything, canary)).toEqual([]);
+    for (const canary of [MCP_TOKEN, RAW_KEY, LEGACY_SECRET, ...OTHER_TOKENS])
+      expect(findCanary(everything, canary)).toEqual([]);
     expect((await admin.mcpServers.list()).every((s) => !s.hasLegacyToken && s.secretRef)).toBe(true);
     expect(await admin.mcpServers.validate({ id: serverIds[0]! })).toMatchObject({ ok: true });
     expect(await verifyMcpTokens(app.deps)).toEqual({ verified: 0, problems: [] });
@@ -125,7 +157,11 @@ describe('backfill verify', () => {
   it('reports a server whose secret history no longer accounts for its token, and the purge keeps waiting', async () => {
     const storage = await openTestStorage({ migrated: false });
     await migrateTo(storage.db, BEFORE_LEGACY_PURGE);
-    const [org] = await (storage.db as any).insertInto('orgs').values({ name: 'mismatch co' }).returning('id').execute();
+    const [org] = await (storage.db as any)
+      .insertInto('orgs')
+      .values({ name: 'mismatch co' })
+      .returning('id')
+      .execute();
     const [server] = await (storage.db as any)
       .insertInto('mcp_servers')
       .values({ org_id: org.id, name: 'Mismatch', url: 'https://x.example.test/mcp', token: 'legacy-value' })
@@ -134,10 +170,17 @@ describe('backfill verify', () => {
     const other = await createTestApp({ storage });
     try {
       await backfillMcpTokens(other.deps);
-      const { secret_ref } = await other.deps.db.selectFrom('mcp_servers').select('secret_ref').where('id', '=', server.id).executeTakeFirstOrThrow();
+      const { secret_ref } = await other.deps.db
+        .selectFrom('mcp_servers')
+        .select('secret_ref')
+        .where('id', '=', server.id)
+        .executeTakeFirstOrThrow();
       await sql`delete from secret_versions where secret_id = ${secret_ref}`.execute(other.deps.db);
       const report = await verifyMcpTokens(other.deps);
-      expect(report).toEqual({ verified: 0, problems: [{ serverId: server.id, name: 'Mismatch', problem: expect.stringMatching(/inconsistent/) }] });
+      expect(report).toEqual({
+        verified: 0,
+        problems: [{ serverId: server.id, name: 'Mismatch', problem: expect.stringMatching(/inconsistent/) }],
+      });
       expect((await migrateToLatest(other.deps.db)).blocked?.reason).toMatch(/"Mismatch"/);
     } finally {
       await other.close();

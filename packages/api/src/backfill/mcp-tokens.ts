@@ -17,7 +17,13 @@ export interface BackfillProgress {
 
 /** A readable secret name that is unique by construction (the server id's prefix). */
 const secretName = (serverName: string, serverId: string) =>
-  `mcp-${serverName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'server'}-${serverId.slice(0, 8)}`;
+  `mcp-${
+    serverName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'server'
+  }-${serverId.slice(0, 8)}`;
 
 /**
  * Moves every legacy MCP token into an agent-scope secret in namespace `mcp` and points the server
@@ -26,8 +32,12 @@ const secretName = (serverName: string, serverId: string) =>
  * duplicates. The raw token stays until `verify` has confirmed it and the purge migration drops it.
  * @example await backfillMcpTokens(deps, { dryRun: false, onProgress: (p) => bar.update(p.moved) });
  */
-export async function backfillMcpTokens(deps: Deps, options: { dryRun?: boolean; onProgress?: (p: BackfillProgress) => void } = {}) {
-  if (!(await columnExists(deps.db, 'mcp_servers', 'token'))) return { total: 0, moved: 0, skipped: 0, dryRun: !!options.dryRun, servers: [] as string[] };
+export async function backfillMcpTokens(
+  deps: Deps,
+  options: { dryRun?: boolean; onProgress?: (p: BackfillProgress) => void } = {},
+) {
+  if (!(await columnExists(deps.db, 'mcp_servers', 'token')))
+    return { total: 0, moved: 0, skipped: 0, dryRun: !!options.dryRun, servers: [] as string[] };
   const pending = await deps.db
     .selectFrom('mcp_servers')
     .select(['id', 'org_id', 'name'])
@@ -61,7 +71,10 @@ export async function backfillMcpTokens(deps: Deps, options: { dryRun?: boolean;
           version: 1,
         })
         .execute();
-      await trx.insertInto('secret_versions').values({ secret_id: secretId, version: 1, value: sealed, kek_id: kekId }).execute();
+      await trx
+        .insertInto('secret_versions')
+        .values({ secret_id: secretId, version: 1, value: sealed, kek_id: kekId })
+        .execute();
       await trx.updateTable('mcp_servers').set({ secret_ref: secretId }).where('id', '=', server.id).execute();
       await appendAudit(trx, systemActor(server.org_id), {
         action: 'backfill.mcp_token',
@@ -103,16 +116,34 @@ export async function verifyMcpTokens(deps: Deps): Promise<VerifyReport> {
       problem('no secret yet: run `strongroom backfill mcp-tokens`');
       continue;
     }
-    const secret = await deps.db.selectFrom('secrets').select('version').where('id', '=', server.secret_ref).executeTakeFirst();
-    const history = await deps.db.selectFrom('secret_versions').select(['version', 'value']).where('secret_id', '=', server.secret_ref).orderBy('version', 'desc').execute();
-    if (!secret || history.length === 0 || history[0]!.version !== secret.version || history.length !== secret.version) {
+    const secret = await deps.db
+      .selectFrom('secrets')
+      .select('version')
+      .where('id', '=', server.secret_ref)
+      .executeTakeFirst();
+    const history = await deps.db
+      .selectFrom('secret_versions')
+      .select(['version', 'value'])
+      .where('secret_id', '=', server.secret_ref)
+      .orderBy('version', 'desc')
+      .execute();
+    if (
+      !secret ||
+      history.length === 0 ||
+      history[0]!.version !== secret.version ||
+      history.length !== secret.version
+    ) {
       problem('its secret is missing or its versions are inconsistent');
       continue;
     }
     const expected = digest(server.token);
     let matched = false;
     for (const version of history) {
-      const value = await openSecretValue(deps, secretContext(server.org_id, server.secret_ref, version.version), version.value);
+      const value = await openSecretValue(
+        deps,
+        secretContext(server.org_id, server.secret_ref, version.version),
+        version.value,
+      );
       if (timingSafeEqual(digest(value), expected)) {
         matched = true;
         break;

@@ -22,7 +22,9 @@ function fakeConsole(): string {
 beforeAll(async () => {
   app = await createTestApp();
   built = await buildServer(app.deps, { console: { dir: fakeConsole(), revealSeconds: 7 } });
-  unbuilt = await buildServer(app.deps, { console: { dir: mkdtempSync(join(tmpdir(), 'sr-empty-')), revealSeconds: 30 } });
+  unbuilt = await buildServer(app.deps, {
+    console: { dir: mkdtempSync(join(tmpdir(), 'sr-empty-')), revealSeconds: 30 },
+  });
 });
 afterAll(async () => {
   await built.close();
@@ -32,7 +34,12 @@ afterAll(async () => {
 
 describe('admin console at /', () => {
   it('serves index.html for / and for any client-side page path, never cached', async () => {
-    for (const url of ['/', '/secrets', '/secrets/0b5f3f9e-3c1e-4c52-9d55-0f7f0b1f4e11', '/audit?action=secret.reveal']) {
+    for (const url of [
+      '/',
+      '/secrets',
+      '/secrets/0b5f3f9e-3c1e-4c52-9d55-0f7f0b1f4e11',
+      '/audit?action=secret.reveal',
+    ]) {
       const res = await built.inject({ url, headers: { accept: 'text/html' } });
       expect(res.statusCode, url).toBe(200);
       expect(res.body, url).toContain('<div id="root">');

@@ -25,7 +25,8 @@ export interface ConsoleOptions {
  */
 export function consoleOptionsFromEnv(env: Record<string, string | undefined>): ConsoleOptions {
   const parsed = revealSeconds.safeParse(env.CONSOLE_REVEAL_SECONDS || undefined);
-  if (!parsed.success) throw new Error('Invalid configuration: CONSOLE_REVEAL_SECONDS must be a whole number of seconds from 1 to 3600');
+  if (!parsed.success)
+    throw new Error('Invalid configuration: CONSOLE_REVEAL_SECONDS must be a whole number of seconds from 1 to 3600');
   return { revealSeconds: parsed.data };
 }
 
@@ -52,7 +53,8 @@ export const adminConsole: FastifyPluginAsync<ConsoleOptions> = async (app, opti
   }
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
-    const isPage = (req.method === 'GET' || req.method === 'HEAD') && !SERVER_PATHS.test(path) && !/\.[a-z0-9]+$/i.test(path);
+    const isPage =
+      (req.method === 'GET' || req.method === 'HEAD') && !SERVER_PATHS.test(path) && !/\.[a-z0-9]+$/i.test(path);
     if (!isPage) return reply.code(404).send({ message: `Route ${req.method} ${path} not found` });
     if (!built) return reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');

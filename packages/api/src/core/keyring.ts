@@ -25,7 +25,8 @@ export function loadKekFile(path: string, log?: Logger): KekFile {
     log?.info({ kekFile: path }, 'created a local key-encryption key; back this file up with the data');
   }
   const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) log?.warn({ kekFile: path, mode: mode.toString(8) }, 'the KEK file is readable by others; chmod 600 it');
+  if (mode & 0o077)
+    log?.warn({ kekFile: path, mode: mode.toString(8) }, 'the KEK file is readable by others; chmod 600 it');
   return JSON.parse(readFileSync(path, 'utf8')) as KekFile;
 }
 

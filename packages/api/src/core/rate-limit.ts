@@ -7,7 +7,12 @@ import { AppError } from './errors';
  * API instance; throws TOO_MANY_REQUESTS past `limit`.
  * @example await consumeRateLimit(db, `reveal:${tokenId}`, 30, 60_000);
  */
-export async function consumeRateLimit(db: Kysely<Database>, key: string, limit: number, windowMs: number): Promise<void> {
+export async function consumeRateLimit(
+  db: Kysely<Database>,
+  key: string,
+  limit: number,
+  windowMs: number,
+): Promise<void> {
   const window = sql`(${windowMs} * interval '1 millisecond')`;
   const row = await db
     .insertInto('rate_limits')

@@ -17,33 +17,39 @@ function fieldErrorsOf(error: ZodError): Record<string, string[]> {
   return out;
 }
 
-const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
-  isDev: false,
-  errorFormatter({ shape, error, ctx }) {
-    const cause = error.cause;
-    const zod = cause instanceof ZodError ? cause : undefined;
-    const app = cause instanceof AppError ? cause : undefined;
-    const fieldErrors = zod ? fieldErrorsOf(zod) : undefined;
-    const field = app?.field ?? (zod ? Object.keys(fieldErrors ?? {})[0] : undefined);
-    let message = error.message;
-    if (zod) message = `Invalid input: ${Object.entries(fieldErrors ?? {}).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')}`;
-    else if (error.code === 'INTERNAL_SERVER_ERROR' && !app) message = GENERIC_INTERNAL;
-    return {
-      message,
-      code: shape.code,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        requestId: ctx?.requestId,
-        reason: app?.reason,
-        field,
-        fieldErrors,
-        details: app?.details,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error, ctx }) {
+      const cause = error.cause;
+      const zod = cause instanceof ZodError ? cause : undefined;
+      const app = cause instanceof AppError ? cause : undefined;
+      const fieldErrors = zod ? fieldErrorsOf(zod) : undefined;
+      const field = app?.field ?? (zod ? Object.keys(fieldErrors ?? {})[0] : undefined);
+      let message = error.message;
+      if (zod)
+        message = `Invalid input: ${Object.entries(fieldErrors ?? {})
+          .map(([k, v]) => `${k}: ${v.join(', ')}`)
+          .join('; ')}`;
+      else if (error.code === 'INTERNAL_SERVER_ERROR' && !app) message = GENERIC_INTERNAL;
+      return {
+        message,
+        code: shape.code,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          requestId: ctx?.requestId,
+          reason: app?.reason,
+          field,
+          fieldErrors,
+          details: app?.details,
+        },
+      };
+    },
+  });
 
 /**
  * Lists a procedure in the OpenAPI document at `/openapi.json`. The path is the procedure's own
@@ -76,7 +82,10 @@ const authedProcedure = baseProcedure.use(async ({ ctx, next }) => {
 /** A user token of any role in its org. */
 export const memberProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.actor.kind !== 'user') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a user token; worker tokens may call only internal.*' });
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'This needs a user token; worker tokens may call only internal.*',
+    });
   }
   return next({ ctx: { actor: ctx.actor as UserActor } });
 });

@@ -27,7 +27,12 @@ async function requireOrgSecret(db: Kysely<Database>, orgId: string, secretId: s
 /** The grantee must be a group (chat) or an agent of the same org. */
 async function requireGrantee(trx: Transaction<Database>, orgId: string, type: GranteeType, id: string) {
   const table = type === 'group' ? 'groups' : 'agents';
-  const found = await trx.selectFrom(table).select('id').where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+  const found = await trx
+    .selectFrom(table)
+    .select('id')
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
   if (!found) {
     throw new AppError('NOT_FOUND', `${type === 'group' ? 'Group' : 'Agent'} not found`, { field: 'granteeId' });
   }
@@ -93,7 +98,11 @@ export async function removeGrant(call: Call, input: GrantInput) {
       .executeTakeFirst();
     if (!removed) throw notFound('Grant');
     // Runtimes drop cached copies on this event, so the revoked grant stops working there too.
-    const { version } = await trx.selectFrom('secrets').select('version').where('id', '=', input.secretId).executeTakeFirstOrThrow();
+    const { version } = await trx
+      .selectFrom('secrets')
+      .select('version')
+      .where('id', '=', input.secretId)
+      .executeTakeFirstOrThrow();
     await publish(trx, { type: 'secret.changed', orgId: actor.orgId, id: input.secretId, version });
     await appendAudit(trx, auditActor(actor, call.requestId), {
       action: 'grant.remove',

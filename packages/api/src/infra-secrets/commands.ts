@@ -9,7 +9,9 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** `strongroom infra-secret set <name>`: the value comes from standard input, never from argv. */
@@ -18,10 +20,13 @@ export function registerInfraSecretCommands(program: Command): void {
     .command('infra-secret')
     .description('platform-level secrets that belong to no org (e.g. ai-gateway-token)')
     .command('set <name>')
-    .description('seal a value read from standard input, e.g. `printf %s "$TOKEN" | strongroom infra-secret set ai-gateway-token`')
+    .description(
+      'seal a value read from standard input, e.g. `printf %s "$TOKEN" | strongroom infra-secret set ai-gateway-token`',
+    )
     .action(async (name: string) => {
       if (!NAME.test(name)) throw new Error('name must be 1–64 lowercase letters, digits, ".", "_" or "-"');
-      if (process.stdin.isTTY) throw new Error('pipe the value on standard input; it is never taken from the command line');
+      if (process.stdin.isTTY)
+        throw new Error('pipe the value on standard input; it is never taken from the command line');
       const value = await readStdin();
       if (value === '') throw new Error('standard input was empty');
       if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw new Error(`the value is over ${MAX_VALUE_BYTES} bytes`);

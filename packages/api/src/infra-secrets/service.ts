@@ -20,13 +20,20 @@ export function infraContext(name: string, version: number): Record<string, stri
  */
 export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, name: string, value: string) {
   return deps.db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('infra_secrets').select('version').where('name', '=', name).forUpdate().executeTakeFirst();
+    const current = await trx
+      .selectFrom('infra_secrets')
+      .select('version')
+      .where('name', '=', name)
+      .forUpdate()
+      .executeTakeFirst();
     const version = (current?.version ?? 0) + 1;
     const { sealed, kekId } = await sealSecretValue(deps, infraContext(name, version), value);
     await trx
       .insertInto('infra_secrets')
       .values({ name, value: sealed, kek_id: kekId, version })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value: sealed, kek_id: kekId, version, updated_at: sql`now()` }))
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({ value: sealed, kek_id: kekId, version, updated_at: sql`now()` }),
+      )
       .execute();
     await appendAudit(trx, systemActor(null), {
       action: 'infra_secret.set',

@@ -26,14 +26,27 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const auditOf = (action: string, targetId: string) =>
-  app.deps.db.selectFrom('audit_log').select(['metadata', 'actor_type']).where('action', '=', action).where('target_id', '=', targetId).execute();
+  app.deps.db
+    .selectFrom('audit_log')
+    .select(['metadata', 'actor_type'])
+    .where('action', '=', action)
+    .where('target_id', '=', targetId)
+    .execute();
 
 describe('internal.resolveSecret', () => {
   it('an agent-scope secret resolves for any agent of the org, audited with agent, chat and run', async () => {
     const { id } = await admin.secrets.create({ name: 'shared-tool-key', value: 'tool-key', scope: 'agent' });
-    const got = await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId, chatId, runId: 'run-1' });
+    const got = await worker.internal.resolveSecret({
+      orgId: app.orgA.orgId,
+      secretId: id,
+      agentId,
+      chatId,
+      runId: 'run-1',
+    });
     expect(got).toEqual({ id, version: 1, value: 'tool-key' });
-    expect((await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId: otherAgentId })).value).toBe('tool-key');
+    expect(
+      (await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId: otherAgentId })).value,
+    ).toBe('tool-key');
     const rows = await auditOf('secret.access', id);
     expect(rows[0]).toMatchObject({ actor_type: 'worker', metadata: { agentId, chatId, runId: 'run-1', version: 1 } });
     expect(JSON.stringify(rows)).not.toContain('tool-key');
@@ -65,21 +78,34 @@ describe('internal.resolveSecret', () => {
     const { id } = await admin.secrets.create({ name: 'acme-only', value: 'acme', scope: 'agent' });
     const globex = app.caller(app.orgB.workerToken);
     await expectTRPCError(globex.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId }), 'NOT_FOUND');
-    const foreign = await expectTRPCError(globex.internal.resolveSecret({ orgId: app.orgB.orgId, secretId: id, agentId }), 'NOT_FOUND');
+    const foreign = await expectTRPCError(
+      globex.internal.resolveSecret({ orgId: app.orgB.orgId, secretId: id, agentId }),
+      'NOT_FOUND',
+    );
     const missing = await expectTRPCError(
       globex.internal.resolveSecret({ orgId: app.orgB.orgId, secretId: crypto.randomUUID(), agentId }),
       'NOT_FOUND',
     );
     expect(foreign.message).toBe(missing.message);
-    await expectTRPCError(worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId: crypto.randomUUID() }), 'NOT_FOUND');
-    await expectTRPCError(worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId, chatId: crypto.randomUUID() }), 'NOT_FOUND');
+    await expectTRPCError(
+      worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId: crypto.randomUUID() }),
+      'NOT_FOUND',
+    );
+    await expectTRPCError(
+      worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId, chatId: crypto.randomUUID() }),
+      'NOT_FOUND',
+    );
   });
 });
 
 describe('provider keys and MCP tokens', () => {
   it('resolve only through the provider or MCP server that references them, for an agent that uses it', async () => {
     const mcpToken = await admin.secrets.create({ name: 'mcp-token-ref', value: 'mcp-token', scope: 'agent' });
-    const server = await admin.mcpServers.create({ name: 'tools', url: 'https://tools.example.test/mcp', secretRef: mcpToken.id });
+    const server = await admin.mcpServers.create({
+      name: 'tools',
+      url: 'https://tools.example.test/mcp',
+      secretRef: mcpToken.id,
+    });
     const user = await createTestAgent(app, app.orgA, [server.id]);
     const config = await worker.internal.agentRuntimeConfig({ orgId: app.orgA.orgId, agentId: user, chatId });
     expect(config).toMatchObject({
@@ -91,24 +117,42 @@ describe('provider keys and MCP tokens', () => {
     const providerKey = config.provider.secretRef!;
 
     // The provider key: for the agent on that provider, not for another agent even though it is agent-scope.
-    expect((await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: providerKey, agentId: user })).value).toMatch(/^sk-test-/);
-    const denied = await expectTRPCError(worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: providerKey, agentId }), 'FORBIDDEN');
+    expect(
+      (await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: providerKey, agentId: user })).value,
+    ).toMatch(/^sk-test-/);
+    const denied = await expectTRPCError(
+      worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: providerKey, agentId }),
+      'FORBIDDEN',
+    );
     expect(denied.message).toMatch(/provider or MCP server this agent does not use/);
     // The MCP token: for agents that attached the server.
-    expect((await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: mcpToken.id, agentId: user })).value).toBe('mcp-token');
-    await expectTRPCError(worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: mcpToken.id, agentId }), 'FORBIDDEN');
-    expect(await worker.internal.resolveMcpToken({ orgId: app.orgA.orgId, agentId: user, mcpServerId: server.id })).toEqual({
+    expect(
+      (await worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: mcpToken.id, agentId: user })).value,
+    ).toBe('mcp-token');
+    await expectTRPCError(
+      worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: mcpToken.id, agentId }),
+      'FORBIDDEN',
+    );
+    expect(
+      await worker.internal.resolveMcpToken({ orgId: app.orgA.orgId, agentId: user, mcpServerId: server.id }),
+    ).toEqual({
       value: 'mcp-token',
       secretId: mcpToken.id,
       version: 1,
     });
-    await expectTRPCError(worker.internal.resolveMcpToken({ orgId: app.orgA.orgId, agentId, mcpServerId: server.id }), 'NOT_FOUND');
+    await expectTRPCError(
+      worker.internal.resolveMcpToken({ orgId: app.orgA.orgId, agentId, mcpServerId: server.id }),
+      'NOT_FOUND',
+    );
   });
 
   it('an agent of another org, or a chat of another org, is not found', async () => {
     const theirs = await createTestAgent(app, app.orgB);
     await expectTRPCError(worker.internal.agentRuntimeConfig({ orgId: app.orgA.orgId, agentId: theirs }), 'NOT_FOUND');
-    await expectTRPCError(worker.internal.agentRuntimeConfig({ orgId: app.orgA.orgId, agentId, chatId: crypto.randomUUID() }), 'NOT_FOUND');
+    await expectTRPCError(
+      worker.internal.agentRuntimeConfig({ orgId: app.orgA.orgId, agentId, chatId: crypto.randomUUID() }),
+      'NOT_FOUND',
+    );
   });
 });
 
@@ -128,10 +172,17 @@ describe('internal.secretVersions and internal.events', () => {
     const started = new Promise<void>((resolve) => (onStarted = resolve));
     const sub = client.internal.events.subscribe(
       { orgId: app.orgA.orgId },
-      { onStarted: () => onStarted(), onData: (e) => received.push(e), onError: (e) => received.push({ error: String(e) }) },
+      {
+        onStarted: () => onStarted(),
+        onData: (e) => received.push(e),
+        onError: (e) => received.push({ error: String(e) }),
+      },
     );
     try {
-      await Promise.race([started, new Promise((_, reject) => setTimeout(() => reject(new Error('subscription did not start')), 5_000))]);
+      await Promise.race([
+        started,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('subscription did not start')), 5_000)),
+      ]);
       const { id } = await admin.secrets.create({ name: 'watched', value: 'first-value', scope: 'agent' });
       await admin.secrets.update({ id, value: 'second-value' });
       await app.caller(app.orgB.adminToken).secrets.create({ name: 'elsewhere', value: 'z', scope: 'agent' });
@@ -162,7 +213,11 @@ describe('infra secrets', () => {
   it('a worker reads the AI Gateway token; each read is audited without the value', async () => {
     await setInfraSecret(app.deps, 'ai-gateway-token', 'gw-token-1');
     await setInfraSecret(app.deps, 'ai-gateway-token', 'gw-token-2');
-    expect(await worker.internal.infraSecret({ name: 'ai-gateway-token' })).toEqual({ name: 'ai-gateway-token', version: 2, value: 'gw-token-2' });
+    expect(await worker.internal.infraSecret({ name: 'ai-gateway-token' })).toEqual({
+      name: 'ai-gateway-token',
+      version: 2,
+      value: 'gw-token-2',
+    });
     await expectTRPCError(worker.internal.infraSecret({ name: 'missing' }), 'NOT_FOUND');
     await expectTRPCError(admin.internal.infraSecret({ name: 'ai-gateway-token' }), 'FORBIDDEN');
     const rows = await auditOf('secret.access', 'ai-gateway-token');

@@ -36,7 +36,14 @@ export const internalRouter = router({
         }),
         model: z.string(),
         mcpServers: z.array(
-          z.strictObject({ id, name: z.string(), url: z.string(), secretRef: id.nullable(), secretVersion: z.number().int().nullable(), hasLegacyToken: z.boolean() }),
+          z.strictObject({
+            id,
+            name: z.string(),
+            url: z.string(),
+            secretRef: id.nullable(),
+            secretVersion: z.number().int().nullable(),
+            hasLegacyToken: z.boolean(),
+          }),
         ),
       }),
     )
@@ -59,7 +66,14 @@ export const internalRouter = router({
     })
     .subscription(({ ctx, signal }) => secretEvents(ctx, ctx.actor.orgId, signal)),
   infraSecret: workerProcedure
-    .input(z.strictObject({ name: z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' }) }))
+    .input(
+      z.strictObject({
+        name: z
+          .string()
+          .trim()
+          .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' }),
+      }),
+    )
     .output(z.strictObject({ name: z.string(), version: z.number().int(), value: z.string() }))
     .query(({ ctx, input }) => readInfraSecret(ctx, input.name)),
 });

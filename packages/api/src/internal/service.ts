@@ -13,7 +13,10 @@ import { decide, type ResolutionRequest } from './access';
  * committed — or audits `secret.access_denied` and answers FORBIDDEN.
  * @example const { value } = await resolveSecret(ctx, { orgId, secretId, agentId, chatId, runId });
  */
-export async function resolveSecret(call: Call<WorkerActor>, input: ResolutionRequest & { runId?: string | undefined }) {
+export async function resolveSecret(
+  call: Call<WorkerActor>,
+  input: ResolutionRequest & { runId?: string | undefined },
+) {
   const { deps } = call;
   const by = auditActor(call.actor, call.requestId);
   const metadata = { agentId: input.agentId, chatId: input.chatId ?? null, runId: input.runId ?? null };
@@ -55,7 +58,11 @@ export async function secretVersions(call: Call<WorkerActor>, orgId: string, ids
  * stream ends when the instance's LISTEN connection had to reconnect (events may have been
  * missed): the client reconnects and re-checks versions.
  */
-export function secretEvents(call: Call<WorkerActor>, orgId: string, signal: AbortSignal | undefined): AsyncGenerator<SecretEvent> {
+export function secretEvents(
+  call: Call<WorkerActor>,
+  orgId: string,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<SecretEvent> {
   const queue: SecretEvent[] = [];
   let wake: (() => void) | undefined;
   let resync = false;
@@ -93,7 +100,10 @@ export function secretEvents(call: Call<WorkerActor>, orgId: string, signal: Abo
  * What the runtime needs to run an agent: the agent, its provider and its MCP servers, with
  * secret references and current versions — never a value.
  */
-export async function agentRuntimeConfig(call: Call<WorkerActor>, input: { orgId: string; agentId: string; chatId?: string | undefined }) {
+export async function agentRuntimeConfig(
+  call: Call<WorkerActor>,
+  input: { orgId: string; agentId: string; chatId?: string | undefined },
+) {
   const { db } = call.deps;
   const agent = await db
     .selectFrom('agents as a')
@@ -118,14 +128,26 @@ export async function agentRuntimeConfig(call: Call<WorkerActor>, input: { orgId
     .executeTakeFirst();
   if (!agent) throw notFound('Agent');
   if (input.chatId) {
-    const chat = await db.selectFrom('groups').select('id').where('id', '=', input.chatId).where('org_id', '=', input.orgId).executeTakeFirst();
+    const chat = await db
+      .selectFrom('groups')
+      .select('id')
+      .where('id', '=', input.chatId)
+      .where('org_id', '=', input.orgId)
+      .executeTakeFirst();
     if (!chat) throw notFound('Chat');
   }
   const servers = await db
     .selectFrom('agent_mcp_servers as am')
     .innerJoin('mcp_servers', 'mcp_servers.id', 'am.mcp_server_id')
     .leftJoin('secrets as s', 's.id', 'mcp_servers.secret_ref')
-    .select(['mcp_servers.id', 'mcp_servers.name', 'mcp_servers.url', 'mcp_servers.secret_ref', 's.version as secret_version', legacyTokenOf.as('legacy_token')])
+    .select([
+      'mcp_servers.id',
+      'mcp_servers.name',
+      'mcp_servers.url',
+      'mcp_servers.secret_ref',
+      's.version as secret_version',
+      legacyTokenOf.as('legacy_token'),
+    ])
     .where('am.agent_id', '=', agent.id)
     .orderBy('mcp_servers.name')
     .execute();
@@ -159,7 +181,13 @@ export async function agentRuntimeConfig(call: Call<WorkerActor>, input: { orgId
  */
 export async function resolveMcpToken(
   call: Call<WorkerActor>,
-  input: { orgId: string; agentId: string; mcpServerId: string; chatId?: string | undefined; runId?: string | undefined },
+  input: {
+    orgId: string;
+    agentId: string;
+    mcpServerId: string;
+    chatId?: string | undefined;
+    runId?: string | undefined;
+  },
 ) {
   const { deps } = call;
   const attached = await deps.db

@@ -46,7 +46,11 @@ async function kekIds(target: TestApp) {
 }
 
 async function audited(target: TestApp) {
-  const rows = await target.deps.db.selectFrom('audit_log').select('metadata').where('action', '=', 'kek.rewrap').execute();
+  const rows = await target.deps.db
+    .selectFrom('audit_log')
+    .select('metadata')
+    .where('action', '=', 'kek.rewrap')
+    .execute();
   return rows.reduce((n, r) => n + Number(r.metadata.count), 0);
 }
 
@@ -57,7 +61,11 @@ describe('KEK rotation', () => {
     expect(new Set(await kekIds(app))).toEqual(new Set(['A']));
 
     const progress: number[] = [];
-    const result = await rotateKek(app.deps, { toKeyId: 'B', batchSize: 3, onProgress: (p) => progress.push(p.rewrapped) });
+    const result = await rotateKek(app.deps, {
+      toKeyId: 'B',
+      batchSize: 3,
+      onProgress: (p) => progress.push(p.rewrapped),
+    });
     const total = secrets.length * 3; // one current value and two versions each
     expect(result).toEqual({ toKeyId: 'B', rewrapped: total, skipped: 0 });
     expect(progress.length).toBeGreaterThan(4);
@@ -83,15 +91,22 @@ describe('KEK rotation', () => {
     app = await createTestApp({ keyring: keyring('A') });
     const secrets = await seed(app, 10);
     // Instances restarted with B as primary while old values are still under A.
-    const deps = await openDeps(app.deps.config, createLogger('silent'), { storage: app.storage, keyring: keyring('B') });
+    const deps = await openDeps(app.deps.config, createLogger('silent'), {
+      storage: app.storage,
+      keyring: keyring('B'),
+    });
     const writes = Promise.all(
-      secrets.map((s, i) => createCaller(createContextInner({ deps, token: s.token })).secrets.update({ id: s.id, value: `during-${i}` })),
+      secrets.map((s, i) =>
+        createCaller(createContextInner({ deps, token: s.token })).secrets.update({ id: s.id, value: `during-${i}` }),
+      ),
     );
     const [result] = await Promise.all([rotateKek(deps, { toKeyId: 'B', batchSize: 4 }), writes]);
     expect(result.rewrapped + result.skipped).toBeGreaterThan(0);
     expect(new Set(await kekIds(app))).toEqual(new Set(['B']));
     for (const [i, s] of secrets.entries()) {
-      expect((await createCaller(createContextInner({ deps, token: s.token })).secrets.reveal({ id: s.id })).value).toBe(`during-${i}`);
+      expect(
+        (await createCaller(createContextInner({ deps, token: s.token })).secrets.reveal({ id: s.id })).value,
+      ).toBe(`during-${i}`);
     }
   });
 });
@@ -103,7 +118,12 @@ describe('KEK rotation with KMS keys', () => {
       const from = kms.createKey('strongroom-2026');
       const to = kms.createKey('strongroom-2027');
       const kmsKeyring = (keyId: string) =>
-        createKmsKeyring({ keyId, endpoint: kms.url, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+        createKmsKeyring({
+          keyId,
+          endpoint: kms.url,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 't', secretAccessKey: 't' },
+        });
       app = await createTestApp({ keyring: kmsKeyring(from) });
       const secrets = await seed(app, 5);
       kms.resetCounts();
@@ -113,9 +133,14 @@ describe('KEK rotation with KMS keys', () => {
       expect(kms.requests('ReEncrypt')).toBe(2);
       expect(new Set(await kekIds(app))).toEqual(new Set([to]));
       kms.setKeyEnabled(from, false);
-      const deps = await openDeps(app.deps.config, createLogger('silent'), { storage: app.storage, keyring: kmsKeyring(to) });
+      const deps = await openDeps(app.deps.config, createLogger('silent'), {
+        storage: app.storage,
+        keyring: kmsKeyring(to),
+      });
       for (const s of secrets) {
-        expect((await createCaller(createContextInner({ deps, token: s.token })).secrets.reveal({ id: s.id })).value).toBe(s.value);
+        expect(
+          (await createCaller(createContextInner({ deps, token: s.token })).secrets.reveal({ id: s.id })).value,
+        ).toBe(s.value);
       }
     } finally {
       await kms.close();
@@ -129,9 +154,13 @@ describe('strongroom kek rotate (a separate process, killed half-way)', () => {
   it('resumes after SIGKILL: every value opens and none is rewritten twice', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sr-kek-'));
     const kekFile = join(dataDir, 'kek.json');
-    writeFileSync(kekFile, JSON.stringify({ primaryKeyId: 'A', keys: { A: keyA.toString('base64'), B: keyB.toString('base64') } }), {
-      mode: 0o600,
-    });
+    writeFileSync(
+      kekFile,
+      JSON.stringify({ primaryKeyId: 'A', keys: { A: keyA.toString('base64'), B: keyB.toString('base64') } }),
+      {
+        mode: 0o600,
+      },
+    );
     let storage: TestStorage;
     const env: Record<string, string> = { DATA_DIR: dataDir, KEK_FILE: kekFile, LOG_LEVEL: 'warn' };
     if (testEngine() === 'postgres') {
@@ -168,7 +197,10 @@ describe('strongroom kek rotate (a separate process, killed half-way)', () => {
 
     if (testEngine() === 'pglite') {
       const reopened = await openStorage({ engine: 'pglite', dataDir: join(dataDir, 'pgdata') });
-      app = await createTestApp({ keyring: createLocalKeyring({ keys: { B: keyB }, primaryKeyId: 'B' }), storage: reopened });
+      app = await createTestApp({
+        keyring: createLocalKeyring({ keys: { B: keyB }, primaryKeyId: 'B' }),
+        storage: reopened,
+      });
     } else {
       app = await createTestApp({ keyring: createLocalKeyring({ keys: { B: keyB }, primaryKeyId: 'B' }), storage });
     }

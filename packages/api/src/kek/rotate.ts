@@ -33,7 +33,12 @@ export async function rotateKek(
   const batchSize = options.batchSize ?? 200;
   const result: RotationResult = { toKeyId, rewrapped: 0, skipped: 0 };
   for (const source of SEALED_SOURCES) {
-    const progress: RotationProgress = { source: source.name, rewrapped: 0, skipped: 0, total: await source.pending(deps.db, toKeyId) };
+    const progress: RotationProgress = {
+      source: source.name,
+      rewrapped: 0,
+      skipped: 0,
+      total: await source.pending(deps.db, toKeyId),
+    };
     options.onProgress?.({ ...progress });
     let after: string[] | null = null;
     for (;;) {

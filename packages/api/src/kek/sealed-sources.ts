@@ -36,7 +36,12 @@ const secrets: SealedSource = {
       select id, org_id, version, value from secrets
       where value is not null and kek_id is distinct from ${to} and id > ${after?.[0] ?? '00000000-0000-0000-0000-000000000000'}
       order by id limit ${limit}`.execute(db);
-    return rows.map((r) => ({ cursor: [r.id], orgId: r.org_id, context: secretContext(r.org_id, r.id, r.version), value: r.value }));
+    return rows.map((r) => ({
+      cursor: [r.id],
+      orgId: r.org_id,
+      context: secretContext(r.org_id, r.id, r.version),
+      value: r.value,
+    }));
   },
   async swap(trx, row, rewrapped, to) {
     const result = await sql`update secrets set value = ${bytes(rewrapped)}, kek_id = ${to}
@@ -68,7 +73,9 @@ const secretVersions: SealedSource = {
   },
   async swap(trx, row, rewrapped, to) {
     const result = await sql`update secret_versions set value = ${bytes(rewrapped)}, kek_id = ${to}
-      where secret_id = ${row.cursor[0]} and version = ${Number(row.cursor[1])} and value = ${bytes(row.value)}`.execute(trx);
+      where secret_id = ${row.cursor[0]} and version = ${Number(row.cursor[1])} and value = ${bytes(row.value)}`.execute(
+      trx,
+    );
     return Number(result.numAffectedRows ?? 0) === 1;
   },
 };
@@ -85,7 +92,12 @@ const infraSecrets: SealedSource = {
     const { rows } = await sql<{ name: string; version: number; value: Uint8Array }>`
       select name, version, value from infra_secrets
       where kek_id is distinct from ${to} and name > ${after?.[0] ?? ''} order by name limit ${limit}`.execute(db);
-    return rows.map((r) => ({ cursor: [r.name], orgId: null, context: infraContext(r.name, r.version), value: r.value }));
+    return rows.map((r) => ({
+      cursor: [r.name],
+      orgId: null,
+      context: infraContext(r.name, r.version),
+      value: r.value,
+    }));
   },
   async swap(trx, row, rewrapped, to) {
     const result = await sql`update infra_secrets set value = ${bytes(rewrapped)}, kek_id = ${to}

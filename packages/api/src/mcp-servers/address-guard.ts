@@ -69,10 +69,13 @@ export class BlockedAddressError extends Error {
  * @example const { address, family } = await checkDestination(new URL(url), allowlist);
  */
 export async function checkDestination(url: URL, allow: Allowlist): Promise<{ address: string; family: 4 | 6 }> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BlockedAddressError('only http and https URLs are allowed');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new BlockedAddressError('only http and https URLs are allowed');
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const hostAllowed = allow.hosts.has(host);
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) as 4 | 6 }] : await lookup(host, { all: true, verbatim: true });
+  const addresses = isIP(host)
+    ? [{ address: host, family: isIP(host) as 4 | 6 }]
+    : await lookup(host, { all: true, verbatim: true });
   if (addresses.length === 0) throw new BlockedAddressError(`${host} did not resolve`);
   for (const { address } of addresses) {
     const n = normalise(address);

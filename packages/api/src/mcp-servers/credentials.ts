@@ -21,7 +21,12 @@ export interface McpCredential {
  * a fallback (logged with the server id, never the token), else none.
  * @example const { token } = await mcpCredential(deps, orgId, serverId);
  */
-export async function mcpCredential(deps: Pick<AppDeps, 'db' | 'envelope' | 'log'>, orgId: string, serverId: string, db: Kysely<Database> = deps.db): Promise<McpCredential> {
+export async function mcpCredential(
+  deps: Pick<AppDeps, 'db' | 'envelope' | 'log'>,
+  orgId: string,
+  serverId: string,
+  db: Kysely<Database> = deps.db,
+): Promise<McpCredential> {
   const row = await db
     .selectFrom('mcp_servers')
     .leftJoin('secrets', 'secrets.id', 'mcp_servers.secret_ref')
@@ -34,7 +39,10 @@ export async function mcpCredential(deps: Pick<AppDeps, 'db' | 'envelope' | 'log
     return { token, source: 'secret', secretId: row.secret_ref, version: row.version };
   }
   if (row?.legacy_token) {
-    deps.log.warn({ mcpServerId: serverId }, 'MCP server still uses its legacy raw token; run `strongroom backfill mcp-tokens`');
+    deps.log.warn(
+      { mcpServerId: serverId },
+      'MCP server still uses its legacy raw token; run `strongroom backfill mcp-tokens`',
+    );
     return { token: row.legacy_token, source: 'legacy', secretId: null, version: 0 };
   }
   return { token: null, source: 'none', secretId: null, version: 0 };

@@ -21,7 +21,10 @@ export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThi
     const { address, family } = await checkDestination(url, options.allow);
     const headers = new Headers(input instanceof Request ? input.headers : undefined);
     new Headers(init.headers).forEach((value, key) => headers.set(key, value));
-    const body = init.body === undefined || init.body === null ? undefined : Buffer.from(await new Response(init.body).arrayBuffer());
+    const body =
+      init.body === undefined || init.body === null
+        ? undefined
+        : Buffer.from(await new Response(init.body).arrayBuffer());
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<Response>((resolve, reject) => {
       const req = send(
@@ -38,7 +41,8 @@ export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThi
           for (const [key, value] of Object.entries(res.headers)) {
             if (value !== undefined) responseHeaders.set(key, Array.isArray(value) ? value.join(', ') : value);
           }
-          const stream = res.statusCode === 204 || res.statusCode === 304 ? null : (Readable.toWeb(res) as ReadableStream);
+          const stream =
+            res.statusCode === 204 || res.statusCode === 304 ? null : (Readable.toWeb(res) as ReadableStream);
           resolve(new Response(stream, { status: res.statusCode ?? 502, headers: responseHeaders }));
         },
       );

@@ -11,7 +11,11 @@ let plain: TestServer;
 let silent: TestServer;
 
 beforeAll(async () => {
-  [mcp, plain, silent] = await Promise.all([startMcpTestServer({ token: TOKEN }), startPlainHttpServer(), startSilentServer()]);
+  [mcp, plain, silent] = await Promise.all([
+    startMcpTestServer({ token: TOKEN }),
+    startPlainHttpServer(),
+    startSilentServer(),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([mcp.close(), plain.close(), silent.close()]);
@@ -29,14 +33,32 @@ async function probe(url: string, token: string | null, opts = options) {
 describe('probeMcpServer', () => {
   it('lists the tools of a real MCP server with the right token', async () => {
     const result = await probe(mcp.url, TOKEN);
-    expect(result).toEqual({ ok: true, tools: expect.arrayContaining([expect.objectContaining({ name: 'echo', description: 'Echoes the text back' })]) });
+    expect(result).toEqual({
+      ok: true,
+      tools: expect.arrayContaining([expect.objectContaining({ name: 'echo', description: 'Echoes the text back' })]),
+    });
   });
 
   it.each([
-    ['a wrong token', (): [string, string | null] => [mcp.url, 'wrong-token'], 'UNAUTHORIZED', /rejected the credentials \(HTTP 401\)/],
+    [
+      'a wrong token',
+      (): [string, string | null] => [mcp.url, 'wrong-token'],
+      'UNAUTHORIZED',
+      /rejected the credentials \(HTTP 401\)/,
+    ],
     ['no token', (): [string, string | null] => [mcp.url, null], 'UNAUTHORIZED', /HTTP 401/],
-    ['a stopped server', (): [string, string | null] => ['http://127.0.0.1:9/mcp', TOKEN], 'UNREACHABLE', /could not be reached \(ECONNREFUSED\)/],
-    ['a server that never answers', (): [string, string | null] => [silent.url, TOKEN], 'TIMEOUT', /did not answer within/],
+    [
+      'a stopped server',
+      (): [string, string | null] => ['http://127.0.0.1:9/mcp', TOKEN],
+      'UNREACHABLE',
+      /could not be reached \(ECONNREFUSED\)/,
+    ],
+    [
+      'a server that never answers',
+      (): [string, string | null] => [silent.url, TOKEN],
+      'TIMEOUT',
+      /did not answer within/,
+    ],
     ['a plain web page', (): [string, string | null] => [plain.url, TOKEN], 'NOT_MCP', /not as an MCP server/],
   ] as const)('gives its own clear error for %s', async (_label, args, code, message) => {
     const [url, token] = args();
@@ -68,13 +90,21 @@ describe('address guard', () => {
 
   it('allows what the allowlist names: a host, an address, a CIDR', async () => {
     await expect(checkDestination(new URL('http://localhost/'), parseAllowlist(['localhost']))).resolves.toBeTruthy();
-    await expect(checkDestination(new URL('http://10.1.2.3/'), parseAllowlist(['10.0.0.0/8']))).resolves.toMatchObject({ address: '10.1.2.3' });
-    await expect(checkDestination(new URL('http://127.0.0.1/'), loopback)).resolves.toMatchObject({ address: '127.0.0.1', family: 4 });
+    await expect(checkDestination(new URL('http://10.1.2.3/'), parseAllowlist(['10.0.0.0/8']))).resolves.toMatchObject({
+      address: '10.1.2.3',
+    });
+    await expect(checkDestination(new URL('http://127.0.0.1/'), loopback)).resolves.toMatchObject({
+      address: '127.0.0.1',
+      family: 4,
+    });
     await expect(checkDestination(new URL('http://127.0.0.2/'), loopback)).rejects.toThrow();
   });
 
   it('checks after DNS resolution, and the probe reports it', async () => {
-    const result = await probe(mcp.url.replace('127.0.0.1', 'localhost'), TOKEN, { ...options, allow: parseAllowlist([]) });
+    const result = await probe(mcp.url.replace('127.0.0.1', 'localhost'), TOKEN, {
+      ...options,
+      allow: parseAllowlist([]),
+    });
     expect(result).toMatchObject({ ok: false, error: { code: 'BLOCKED_ADDRESS' } });
   });
 });

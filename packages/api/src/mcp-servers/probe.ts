@@ -5,7 +5,9 @@ import { type Allowlist, BlockedAddressError } from './address-guard';
 import { createPinnedFetch } from './pinned-fetch';
 
 export type ProbeErrorCode = 'UNAUTHORIZED' | 'UNREACHABLE' | 'TIMEOUT' | 'NOT_MCP' | 'BLOCKED_ADDRESS';
-export type ProbeResult = { ok: true; tools: McpTool[] } | { ok: false; error: { code: ProbeErrorCode; message: string } };
+export type ProbeResult =
+  | { ok: true; tools: McpTool[] }
+  | { ok: false; error: { code: ProbeErrorCode; message: string } };
 
 export interface ProbeOptions {
   allow: Allowlist;
@@ -22,13 +24,24 @@ const codeOf = (err: unknown): string | undefined => {
 function explain(err: unknown, host: string, timeoutMs: number): { code: ProbeErrorCode; message: string } {
   if (err instanceof BlockedAddressError) return { code: 'BLOCKED_ADDRESS', message: err.message };
   if (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403)) {
-    return { code: 'UNAUTHORIZED', message: `${host} rejected the credentials (HTTP ${err.code}); check the secret it references` };
+    return {
+      code: 'UNAUTHORIZED',
+      message: `${host} rejected the credentials (HTTP ${err.code}); check the secret it references`,
+    };
   }
   const code = codeOf(err);
-  if (code === 'ETIMEDOUT' || code === 'ABORT_ERR' || (err as { code?: unknown })?.code === -32001 || /timed? ?out/i.test(String((err as Error)?.message))) {
+  if (
+    code === 'ETIMEDOUT' ||
+    code === 'ABORT_ERR' ||
+    (err as { code?: unknown })?.code === -32001 ||
+    /timed? ?out/i.test(String((err as Error)?.message))
+  ) {
     return { code: 'TIMEOUT', message: `${host} did not answer within ${timeoutMs} ms` };
   }
-  if (code && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|CERT_|ERR_TLS|DEPTH_ZERO)/.test(code)) {
+  if (
+    code &&
+    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|CERT_|ERR_TLS|DEPTH_ZERO)/.test(code)
+  ) {
     return { code: 'UNREACHABLE', message: `${host} could not be reached (${code})` };
   }
   return { code: 'NOT_MCP', message: `${host} answered, but not as an MCP server (Streamable HTTP)` };

@@ -21,8 +21,14 @@ export const updateMcpServerInput = z.strictObject({
 /** Either a stored server (`id`) or a candidate (`url` and an optional `secretRef`). */
 export const validateInput = z
   .strictObject({ id: id.optional(), url: mcpUrl.optional(), secretRef: id.optional() })
-  .refine((v) => (v.id === undefined) !== (v.url === undefined), { error: 'give either id, or url (with an optional secretRef)', path: ['id'] })
-  .refine((v) => v.id === undefined || v.secretRef === undefined, { error: 'secretRef goes with url; a stored server uses its own', path: ['secretRef'] });
+  .refine((v) => (v.id === undefined) !== (v.url === undefined), {
+    error: 'give either id, or url (with an optional secretRef)',
+    path: ['id'],
+  })
+  .refine((v) => v.id === undefined || v.secretRef === undefined, {
+    error: 'secretRef goes with url; a stored server uses its own',
+    path: ['secretRef'],
+  });
 
 const tool = z.strictObject({ name: z.string(), description: z.string() });
 
@@ -44,7 +50,10 @@ export const validateOutput = z.union([
   z.strictObject({ ok: z.literal(true), tools: z.array(tool) }),
   z.strictObject({
     ok: z.literal(false),
-    error: z.strictObject({ code: z.enum(['UNAUTHORIZED', 'UNREACHABLE', 'TIMEOUT', 'NOT_MCP', 'BLOCKED_ADDRESS']), message: z.string() }),
+    error: z.strictObject({
+      code: z.enum(['UNAUTHORIZED', 'UNREACHABLE', 'TIMEOUT', 'NOT_MCP', 'BLOCKED_ADDRESS']),
+      message: z.string(),
+    }),
   }),
 ]);
 

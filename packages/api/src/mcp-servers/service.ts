@@ -55,7 +55,12 @@ async function loadServer(db: Kysely<Database>, orgId: string, id: string) {
 
 /** The token's secret must be the org's; a foreign id reads as a missing one. */
 async function requireSecret(db: Kysely<Database>, orgId: string, secretRef: string) {
-  const found = await db.selectFrom('secrets').select('id').where('id', '=', secretRef).where('org_id', '=', orgId).executeTakeFirst();
+  const found = await db
+    .selectFrom('secrets')
+    .select('id')
+    .where('id', '=', secretRef)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
   if (!found) throw badInput('secretRef', 'secretRef does not name a secret of this org');
 }
 
@@ -73,7 +78,13 @@ export async function createMcpServer(call: Call, input: z.output<typeof createM
     if (input.secretRef) await requireSecret(trx, actor.orgId, input.secretRef);
     const row = await trx
       .insertInto('mcp_servers')
-      .values({ org_id: actor.orgId, name: input.name, url: input.url, secret_ref: input.secretRef ?? null, created_by: actor.userId })
+      .values({
+        org_id: actor.orgId,
+        name: input.name,
+        url: input.url,
+        secret_ref: input.secretRef ?? null,
+        created_by: actor.userId,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await appendAudit(trx, auditActor(actor, call.requestId), {
@@ -89,7 +100,9 @@ export async function createMcpServer(call: Call, input: z.output<typeof createM
 
 /** Setting a secret reference retires the legacy raw token: the admin has replaced the credential. */
 async function clearLegacyToken(trx: Transaction<Database>, id: string) {
-  const { rows } = await sql<{ has: boolean }>`select ${legacyTokenOf} is not null as has from mcp_servers where id = ${id}`.execute(trx);
+  const { rows } = await sql<{
+    has: boolean;
+  }>`select ${legacyTokenOf} is not null as has from mcp_servers where id = ${id}`.execute(trx);
   if (rows[0]?.has) await sql`update mcp_servers set token = null where id = ${id}`.execute(trx);
   return rows[0]?.has ?? false;
 }
@@ -97,7 +110,13 @@ async function clearLegacyToken(trx: Transaction<Database>, id: string) {
 export async function updateMcpServer(call: Call, input: z.output<typeof updateMcpServerInput>): Promise<McpServer> {
   const { actor } = call;
   await call.deps.db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('mcp_servers').select('id').where('id', '=', input.id).where('org_id', '=', actor.orgId).forUpdate().executeTakeFirst();
+    const current = await trx
+      .selectFrom('mcp_servers')
+      .select('id')
+      .where('id', '=', input.id)
+      .where('org_id', '=', actor.orgId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!current) throw notFound('MCP server');
     if (input.secretRef) await requireSecret(trx, actor.orgId, input.secretRef);
     await trx
@@ -126,10 +145,21 @@ export async function updateMcpServer(call: Call, input: z.output<typeof updateM
 export async function deleteMcpServer(call: Call, id: string): Promise<{ id: string }> {
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('mcp_servers').select(['id', 'name']).where('id', '=', id).where('org_id', '=', actor.orgId).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('mcp_servers')
+      .select(['id', 'name'])
+      .where('id', '=', id)
+      .where('org_id', '=', actor.orgId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) throw notFound('MCP server');
     await trx.deleteFrom('mcp_servers').where('id', '=', id).execute();
-    await appendAudit(trx, auditActor(actor, call.requestId), { action: 'mcp.delete', targetType: 'mcpServer', targetId: id, metadata: { name: row.name } });
+    await appendAudit(trx, auditActor(actor, call.requestId), {
+      action: 'mcp.delete',
+      targetType: 'mcpServer',
+      targetId: id,
+      metadata: { name: row.name },
+    });
     return { id };
   });
 }
@@ -156,7 +186,12 @@ export async function validateMcpServer(call: Call, input: z.output<typeof valid
     url = input.url!;
     token = null;
     if (input.secretRef) {
-      const secret = await deps.db.selectFrom('secrets').select(['version', 'value']).where('id', '=', input.secretRef).where('org_id', '=', actor.orgId).executeTakeFirst();
+      const secret = await deps.db
+        .selectFrom('secrets')
+        .select(['version', 'value'])
+        .where('id', '=', input.secretRef)
+        .where('org_id', '=', actor.orgId)
+        .executeTakeFirst();
       if (!secret?.value) throw badInput('secretRef', 'secretRef does not name a secret of this org');
       token = await openSecretValue(deps, secretContext(actor.orgId, input.secretRef, secret.version), secret.value);
     }
@@ -164,13 +199,21 @@ export async function validateMcpServer(call: Call, input: z.output<typeof valid
   const result = await probeMcpServer(url, token, options);
   await deps.db.transaction().execute(async (trx) => {
     if (input.id && result.ok) {
-      await trx.updateTable('mcp_servers').set({ tools: JSON.stringify(result.tools), last_validated_at: sql<Date>`now()` }).where('id', '=', input.id).execute();
+      await trx
+        .updateTable('mcp_servers')
+        .set({ tools: JSON.stringify(result.tools), last_validated_at: sql<Date>`now()` })
+        .where('id', '=', input.id)
+        .execute();
     }
     await appendAudit(trx, auditActor(actor, call.requestId), {
       action: 'mcp.validate',
       targetType: 'mcpServer',
       ...(input.id ? { targetId: input.id } : {}),
-      metadata: { host: new URL(url).host, ok: result.ok, ...(result.ok ? { tools: result.tools.length } : { error: result.error.code }) },
+      metadata: {
+        host: new URL(url).host,
+        ok: result.ok,
+        ...(result.ok ? { tools: result.tools.length } : { error: result.error.code }),
+      },
     });
   });
   return result;

@@ -67,10 +67,14 @@ async function lockMembers(trx: Transaction<Database>, orgId: string) {
 function guardLastAdmin(members: { user_id: string; role: Role }[], userId: string) {
   const admins = members.filter((m) => m.role === 'admin');
   if (admins.length === 1 && admins[0]!.user_id === userId) {
-    throw new AppError('CONFLICT', 'The last admin of an org cannot be removed or demoted; promote someone else first', {
-      reason: 'LAST_ADMIN',
-      field: 'userId',
-    });
+    throw new AppError(
+      'CONFLICT',
+      'The last admin of an org cannot be removed or demoted; promote someone else first',
+      {
+        reason: 'LAST_ADMIN',
+        field: 'userId',
+      },
+    );
   }
 }
 

@@ -72,10 +72,17 @@ function asTrpcResponses(responses: Record<string, Json>): Record<string, Json> 
     if (status === '200') {
       const content = response.content as { 'application/json': { schema: Json } };
       const data = content['application/json'].schema;
-      const schema = { type: 'object', required: ['result'], properties: { result: { type: 'object', required: ['data'], properties: { data } } } };
+      const schema = {
+        type: 'object',
+        required: ['result'],
+        properties: { result: { type: 'object', required: ['data'], properties: { data } } },
+      };
       out[status] = { ...response, content: { 'application/json': { schema } } };
     } else {
-      out[status] = { description: response.description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      out[status] = {
+        description: response.description,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
   }
   return out;
@@ -102,7 +109,9 @@ export function buildOpenApiDocument(): OpenAPIObject {
     }
   }
   // The library's own error schemas describe its REST adapter's shape, which is not used here.
-  const schemas = Object.fromEntries(Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')));
+  const schemas = Object.fromEntries(
+    Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')),
+  );
   doc.components = { ...doc.components, schemas: { ...schemas, Error: ERROR_SCHEMA } };
   return doc;
 }

@@ -21,7 +21,12 @@ type Operation = {
   requestBody?: unknown;
   responses: Record<string, { content?: { 'application/json': { schema: { properties?: Record<string, unknown> } } } }>;
 };
-type Doc = { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+type Doc = {
+  openapi: string;
+  servers: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
 
 const getJson = async <T>(path: string, token?: string) => {
   const res = await fetch(`${server.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -41,7 +46,10 @@ describe('OpenAPI document at /openapi.json', () => {
     const { body } = await getJson<Doc>('/openapi.json');
     const expected = Object.entries(appRouter._def.procedures)
       .filter(([path]) => !path.startsWith('internal.'))
-      .map(([path, procedure]) => `${(procedure as { _def: { type: string } })._def.type === 'query' ? 'get' : 'post'} /${path}`)
+      .map(
+        ([path, procedure]) =>
+          `${(procedure as { _def: { type: string } })._def.type === 'query' ? 'get' : 'post'} /${path}`,
+      )
       .sort();
     const documented = Object.entries(body.paths)
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
@@ -55,9 +63,13 @@ describe('OpenAPI document at /openapi.json', () => {
     const { body } = await getJson<Doc>('/openapi.json');
     expect(body.paths['/health']!.get!.security).toBeUndefined();
     expect(body.paths['/secrets.list']!.get!.security).toEqual([{ Authorization: [] }]);
-    expect(body.paths['/secrets.list']!.get!.parameters).toEqual([expect.objectContaining({ name: 'input', in: 'query', content: expect.anything() })]);
+    expect(body.paths['/secrets.list']!.get!.parameters).toEqual([
+      expect.objectContaining({ name: 'input', in: 'query', content: expect.anything() }),
+    ]);
     expect(body.paths['/secrets.create']!.post!.requestBody).toBeDefined();
-    expect(body.paths['/secrets.get']!.get!.responses['200']!.content!['application/json'].schema.properties).toHaveProperty('result');
+    expect(
+      body.paths['/secrets.get']!.get!.responses['200']!.content!['application/json'].schema.properties,
+    ).toHaveProperty('result');
   });
 
   it('matches what the server answers: a documented mutation and query, called as documented', async () => {
@@ -70,7 +82,10 @@ describe('OpenAPI document at /openapi.json', () => {
     expect(created.status).toBe(200);
     const { result } = (await created.json()) as { result: { data: { id: string } } };
     const input = encodeURIComponent(JSON.stringify({ id: result.data.id }));
-    const got = await getJson<{ result: { data: { name: string } } }>(`/trpc/secrets.get?input=${input}`, app.orgA.adminToken);
+    const got = await getJson<{ result: { data: { name: string } } }>(
+      `/trpc/secrets.get?input=${input}`,
+      app.orgA.adminToken,
+    );
     expect(got.body.result.data.name).toBe('openapi-probe');
   });
 });

@@ -13,7 +13,9 @@ let keyId: string;
 
 beforeAll(async () => {
   mcp = await startMcpTestServer({ token: MCP_TOKEN });
-  app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_CONNECT_TIMEOUT_MS: '800', MCP_REQUEST_TIMEOUT_MS: '800' } });
+  app = await createTestApp({
+    env: { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_CONNECT_TIMEOUT_MS: '800', MCP_REQUEST_TIMEOUT_MS: '800' },
+  });
   admin = app.caller(app.orgA.adminToken);
   member = app.caller(app.orgA.memberToken);
   keyId = (await admin.secrets.create({ name: 'openai-key', value: 'sk-provider', scope: 'agent' })).id;
@@ -30,7 +32,13 @@ describe('provider catalog', () => {
   it('holds several entries of one type under names of their choosing, as metadata only', async () => {
     const a = await newProvider('OpenAI');
     const b = await newProvider('OpenAI');
-    expect(a).toMatchObject({ providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: keyId, config: CONFIG, needsConfiguration: false });
+    expect(a).toMatchObject({
+      providerType: 'cloudflare-ai-gateway',
+      kind: 'openai',
+      secretRef: keyId,
+      config: CONFIG,
+      needsConfiguration: false,
+    });
     expect(a.id).not.toBe(b.id);
     const listed = await member.providers.list();
     expect(listed.map((p) => p.id)).toEqual(expect.arrayContaining([a.id, b.id]));
@@ -41,15 +49,23 @@ describe('provider catalog', () => {
   it('validates kind and config, naming the field', async () => {
     const base = { name: 'x', providerType: 'cloudflare-ai-gateway' as const, secretRef: keyId, config: CONFIG };
     await expectTRPCError(admin.providers.create({ ...base, kind: 'openia' as never }), 'BAD_REQUEST');
-    await expectTRPCError(admin.providers.create({ ...base, kind: 'openai', config: { ...CONFIG, accountId: 'nope' } }), 'BAD_REQUEST');
-    await expectTRPCError(admin.providers.create({ ...base, kind: 'openai', providerType: 'direct' as never }), 'BAD_REQUEST');
+    await expectTRPCError(
+      admin.providers.create({ ...base, kind: 'openai', config: { ...CONFIG, accountId: 'nope' } }),
+      'BAD_REQUEST',
+    );
+    await expectTRPCError(
+      admin.providers.create({ ...base, kind: 'openai', providerType: 'direct' as never }),
+      'BAD_REQUEST',
+    );
   });
 
   it('takes only an agent-scope secret of the same org as its key; foreign looks missing', async () => {
     const orgScoped = await admin.secrets.create({ name: 'org-scoped', value: 'v', scope: 'org' });
     const scopeErr = await expectTRPCError(newProvider('x', orgScoped.id), 'BAD_REQUEST');
     expect(scopeErr.cause).toMatchObject({ field: 'secretRef' });
-    const foreign = await app.caller(app.orgB.adminToken).secrets.create({ name: 'theirs', value: 'v', scope: 'agent' });
+    const foreign = await app
+      .caller(app.orgB.adminToken)
+      .secrets.create({ name: 'theirs', value: 'v', scope: 'agent' });
     const foreignErr = await expectTRPCError(newProvider('x', foreign.id), 'BAD_REQUEST');
     const missingErr = await expectTRPCError(newProvider('x', crypto.randomUUID()), 'BAD_REQUEST');
     expect(foreignErr.message).toBe(missingErr.message);
@@ -57,7 +73,16 @@ describe('provider catalog', () => {
 
   it('members cannot mutate providers or MCP servers', async () => {
     const p = await newProvider();
-    await expectTRPCError(member.providers.create({ name: 'x', providerType: 'cloudflare-ai-gateway', kind: 'openai', secretRef: keyId, config: CONFIG }), 'FORBIDDEN');
+    await expectTRPCError(
+      member.providers.create({
+        name: 'x',
+        providerType: 'cloudflare-ai-gateway',
+        kind: 'openai',
+        secretRef: keyId,
+        config: CONFIG,
+      }),
+      'FORBIDDEN',
+    );
     await expectTRPCError(member.providers.update({ id: p.id, name: 'y' }), 'FORBIDDEN');
     await expectTRPCError(member.providers.delete({ id: p.id }), 'FORBIDDEN');
     await expectTRPCError(member.mcpServers.create({ name: 'x', url: mcp.url }), 'FORBIDDEN');
@@ -68,8 +93,18 @@ describe('provider catalog', () => {
 describe('agents', () => {
   it('require a provider of the same org and a model id; the model is kind/modelId', async () => {
     const p = await newProvider();
-    const agent = await member.agents.create({ name: 'Helper', providerId: p.id, modelId: 'gpt-5.2', instructions: 'Be kind.' });
-    expect(agent).toMatchObject({ providerId: p.id, provider: { kind: 'openai', name: 'OpenAI' }, model: 'openai/gpt-5.2', mcpServerIds: [] });
+    const agent = await member.agents.create({
+      name: 'Helper',
+      providerId: p.id,
+      modelId: 'gpt-5.2',
+      instructions: 'Be kind.',
+    });
+    expect(agent).toMatchObject({
+      providerId: p.id,
+      provider: { kind: 'openai', name: 'OpenAI' },
+      model: 'openai/gpt-5.2',
+      mcpServerIds: [],
+    });
     const foreign = await app.caller(app.orgB.adminToken).providers.create({
       name: 'theirs',
       providerType: 'cloudflare-ai-gateway',
@@ -77,7 +112,10 @@ describe('agents', () => {
       secretRef: (await app.caller(app.orgB.adminToken).secrets.create({ name: 'k', value: 'v', scope: 'agent' })).id,
       config: CONFIG,
     });
-    const err = await expectTRPCError(member.agents.create({ name: 'x', providerId: foreign.id, modelId: 'm' }), 'BAD_REQUEST');
+    const err = await expectTRPCError(
+      member.agents.create({ name: 'x', providerId: foreign.id, modelId: 'm' }),
+      'BAD_REQUEST',
+    );
     expect(err.cause).toMatchObject({ field: 'providerId' });
     await expectTRPCError(member.agents.create({ name: 'x', modelId: 'm' } as never), 'BAD_REQUEST');
     await expectTRPCError(app.caller(app.orgB.adminToken).agents.get({ id: agent.id }), 'NOT_FOUND');
@@ -89,7 +127,9 @@ describe('agents', () => {
     const agent = await member.agents.create({ name: 'Editor', providerId: p.id, modelId: 'gpt-4o' });
     const updated = await member.agents.update({ id: agent.id, mcpServerIds: [server.id], modelId: 'gpt-4o-mini' });
     expect(updated).toMatchObject({ mcpServerIds: [server.id], model: 'openai/gpt-4o-mini' });
-    const theirs = await app.caller(app.orgB.adminToken).mcpServers.create({ name: 'x', url: 'https://mcp.example.test/mcp' });
+    const theirs = await app
+      .caller(app.orgB.adminToken)
+      .mcpServers.create({ name: 'x', url: 'https://mcp.example.test/mcp' });
     const err = await expectTRPCError(member.agents.update({ id: agent.id, mcpServerIds: [theirs.id] }), 'BAD_REQUEST');
     expect(err.cause).toMatchObject({ field: 'mcpServerIds' });
     expect(await member.agents.delete({ id: agent.id })).toEqual({ id: agent.id });
@@ -132,7 +172,10 @@ describe('MCP servers', () => {
     expect(server).toMatchObject({ hasLegacyToken: false, tools: null, lastValidatedAt: null });
     expect(server).not.toHaveProperty('token');
     const result = await admin.mcpServers.validate({ id: server.id });
-    expect(result).toMatchObject({ ok: true, tools: expect.arrayContaining([{ name: 'echo', description: 'Echoes the text back' }]) });
+    expect(result).toMatchObject({
+      ok: true,
+      tools: expect.arrayContaining([{ name: 'echo', description: 'Echoes the text back' }]),
+    });
     const stored = await member.mcpServers.get({ id: server.id });
     expect(stored.tools?.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'add', 'whoami']));
     expect(stored.lastValidatedAt).not.toBeNull();
@@ -143,7 +186,10 @@ describe('MCP servers', () => {
 
   it('validate with a wrong secret says the credentials were rejected', async () => {
     const wrong = await admin.secrets.create({ name: 'wrong-token', value: 'not-the-token', scope: 'agent' });
-    expect(await admin.mcpServers.validate({ url: mcp.url, secretRef: wrong.id })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(await admin.mcpServers.validate({ url: mcp.url, secretRef: wrong.id })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHORIZED' },
+    });
   });
 
   it('validate refuses metadata and private addresses unless allowed', async () => {
@@ -151,7 +197,10 @@ describe('MCP servers', () => {
     try {
       const caller = other.caller(other.orgA.adminToken);
       for (const url of ['http://169.254.169.254/latest/meta-data/', mcp.url]) {
-        expect(await caller.mcpServers.validate({ url })).toMatchObject({ ok: false, error: { code: 'BLOCKED_ADDRESS' } });
+        expect(await caller.mcpServers.validate({ url })).toMatchObject({
+          ok: false,
+          error: { code: 'BLOCKED_ADDRESS' },
+        });
       }
     } finally {
       await other.close();
@@ -161,7 +210,10 @@ describe('MCP servers', () => {
   it('refuses a non-http URL and a secret of another org', async () => {
     await expectTRPCError(admin.mcpServers.create({ name: 'x', url: 'file:///etc/passwd' }), 'BAD_REQUEST');
     const theirs = await app.caller(app.orgB.adminToken).secrets.create({ name: 'mcp', value: 'v', scope: 'agent' });
-    const err = await expectTRPCError(admin.mcpServers.create({ name: 'x', url: mcp.url, secretRef: theirs.id }), 'BAD_REQUEST');
+    const err = await expectTRPCError(
+      admin.mcpServers.create({ name: 'x', url: mcp.url, secretRef: theirs.id }),
+      'BAD_REQUEST',
+    );
     expect(err.cause).toMatchObject({ field: 'secretRef' });
     await expectTRPCError(admin.mcpServers.validate({ url: mcp.url, secretRef: theirs.id }), 'BAD_REQUEST');
     await expectTRPCError(admin.mcpServers.validate({} as never), 'BAD_REQUEST');

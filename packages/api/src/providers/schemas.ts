@@ -31,7 +31,9 @@ export const cloudflareConfig = z.strictObject({
   gateway: z
     .string()
     .trim()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { error: 'must be a gateway name: letters, digits, "-" and "_", at most 64' }),
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
+      error: 'must be a gateway name: letters, digits, "-" and "_", at most 64',
+    }),
 });
 
 /**

@@ -19,7 +19,10 @@ function toProvider(row: ProviderRow): Provider {
     providerType: row.provider_type,
     kind: row.kind,
     secretRef: row.secret_ref,
-    config: { ...(row.config.accountId ? { accountId: row.config.accountId } : {}), ...(row.config.gateway ? { gateway: row.config.gateway } : {}) },
+    config: {
+      ...(row.config.accountId ? { accountId: row.config.accountId } : {}),
+      ...(row.config.gateway ? { gateway: row.config.gateway } : {}),
+    },
     needsConfiguration: row.needs_configuration,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -31,24 +34,47 @@ function toProvider(row: ProviderRow): Provider {
  * (Org-scope secrets need grants per chat, which a provider shared by agents cannot satisfy.)
  */
 async function requireProviderKey(db: Kysely<Database>, orgId: string, secretRef: string) {
-  const secret = await db.selectFrom('secrets').select('scope').where('id', '=', secretRef).where('org_id', '=', orgId).executeTakeFirst();
+  const secret = await db
+    .selectFrom('secrets')
+    .select('scope')
+    .where('id', '=', secretRef)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
   if (!secret) throw badInput('secretRef', 'secretRef does not name a secret of this org');
-  if (secret.scope !== 'agent') throw badInput('secretRef', 'secretRef must name an agent-scope secret (provider keys are used by agents)');
+  if (secret.scope !== 'agent')
+    throw badInput('secretRef', 'secretRef must name an agent-scope secret (provider keys are used by agents)');
 }
 
 async function lockProvider(trx: Transaction<Database>, orgId: string, id: string): Promise<ProviderRow> {
-  const row = await trx.selectFrom('providers').selectAll().where('id', '=', id).where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+  const row = await trx
+    .selectFrom('providers')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) throw notFound('Provider');
   return row;
 }
 
 export async function listProviders(call: Call): Promise<Provider[]> {
-  const rows = await call.deps.db.selectFrom('providers').selectAll().where('org_id', '=', call.actor.orgId).orderBy('name').orderBy('id').execute();
+  const rows = await call.deps.db
+    .selectFrom('providers')
+    .selectAll()
+    .where('org_id', '=', call.actor.orgId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
   return rows.map(toProvider);
 }
 
 export async function getProvider(call: Call, id: string): Promise<Provider> {
-  const row = await call.deps.db.selectFrom('providers').selectAll().where('id', '=', id).where('org_id', '=', call.actor.orgId).executeTakeFirst();
+  const row = await call.deps.db
+    .selectFrom('providers')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', '=', call.actor.orgId)
+    .executeTakeFirst();
   if (!row) throw notFound('Provider');
   return toProvider(row);
 }
@@ -117,12 +143,21 @@ export async function deleteProvider(call: Call, id: string): Promise<{ id: stri
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
     const row = await lockProvider(trx, actor.orgId, id);
-    const agents = await trx.selectFrom('agents').select(['id', 'name']).where('provider_id', '=', id).orderBy('name').execute();
+    const agents = await trx
+      .selectFrom('agents')
+      .select(['id', 'name'])
+      .where('provider_id', '=', id)
+      .orderBy('name')
+      .execute();
     if (agents.length > 0) {
-      throw new AppError('CONFLICT', `Provider "${row.name}" is used by ${agents.map((a) => `agent "${a.name}"`).join(', ')}; move them to another provider first`, {
-        reason: 'PROVIDER_IN_USE',
-        details: { agents },
-      });
+      throw new AppError(
+        'CONFLICT',
+        `Provider "${row.name}" is used by ${agents.map((a) => `agent "${a.name}"`).join(', ')}; move them to another provider first`,
+        {
+          reason: 'PROVIDER_IN_USE',
+          details: { agents },
+        },
+      );
     }
     await trx.deleteFrom('providers').where('id', '=', id).execute();
     await appendAudit(trx, auditActor(actor, call.requestId), {

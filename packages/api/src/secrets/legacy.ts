@@ -23,7 +23,11 @@ export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope'>):
         select id, org_id, version, name, legacy_value from secrets
         where legacy_value is not null limit ${BATCH} for update skip locked`.execute(trx);
       for (const row of rows) {
-        const { sealed, kekId } = await sealSecretValue(deps, secretContext(row.org_id, row.id, row.version), row.legacy_value);
+        const { sealed, kekId } = await sealSecretValue(
+          deps,
+          secretContext(row.org_id, row.id, row.version),
+          row.legacy_value,
+        );
         await sql`update secrets set value = ${sealed}, kek_id = ${kekId}, legacy_value = null, updated_at = now()
           where id = ${row.id}`.execute(trx);
         await trx

@@ -6,7 +6,11 @@ import type { UsedBy } from './schemas';
  * The records that point at each secret (providers and MCP servers by `secret_ref`). A secret
  * with referrers cannot be deleted, and `usedBy` shows them.
  */
-export async function referrersOf(db: Kysely<Database>, orgId: string, secretIds: readonly string[]): Promise<Map<string, UsedBy[]>> {
+export async function referrersOf(
+  db: Kysely<Database>,
+  orgId: string,
+  secretIds: readonly string[],
+): Promise<Map<string, UsedBy[]>> {
   const out = new Map<string, UsedBy[]>(secretIds.map((id) => [id, []]));
   if (secretIds.length === 0) return out;
   const rows = await db

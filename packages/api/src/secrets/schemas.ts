@@ -10,7 +10,9 @@ export const scope = z.enum(['org', 'agent']);
 export const secretValue = z
   .string()
   .min(1, { error: 'must not be empty' })
-  .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_VALUE_BYTES, { error: `must be at most ${MAX_VALUE_BYTES} bytes` });
+  .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_VALUE_BYTES, {
+    error: `must be at most ${MAX_VALUE_BYTES} bytes`,
+  });
 
 export const listSecretsInput = z
   .strictObject({

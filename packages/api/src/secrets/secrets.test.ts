@@ -13,7 +13,12 @@ afterAll(() => app.close());
 
 describe('secrets', () => {
   it('creates at version 1 with metadata only and reveals the value', async () => {
-    const meta = await admin.secrets.create({ name: 'openai-key', value: 'sk-one', scope: 'agent', description: 'LLM' });
+    const meta = await admin.secrets.create({
+      name: 'openai-key',
+      value: 'sk-one',
+      scope: 'agent',
+      description: 'LLM',
+    });
     expect(meta).toMatchObject({ name: 'openai-key', namespace: 'default', scope: 'agent', version: 1, usedBy: [] });
     expect(meta).not.toHaveProperty('value');
     expect(meta.rotatedAt).toBeNull();
@@ -60,7 +65,8 @@ describe('secrets', () => {
   });
 
   it('lists with filters, search and a cursor', async () => {
-    for (const n of ['page-a', 'page-b', 'page-c']) await admin.secrets.create({ name: n, value: 'v', scope: 'org', namespace: 'paging' });
+    for (const n of ['page-a', 'page-b', 'page-c'])
+      await admin.secrets.create({ name: n, value: 'v', scope: 'org', namespace: 'paging' });
     const first = await admin.secrets.list({ namespace: 'paging', limit: 2 });
     expect(first.items.map((s) => s.name)).toEqual(['page-a', 'page-b']);
     const second = await admin.secrets.list({ namespace: 'paging', limit: 2, cursor: first.nextCursor! });

@@ -42,7 +42,11 @@ function toMeta(row: SecretRow, usedBy: UsedBy[]): SecretMeta {
 }
 
 async function withReferrers(db: Kysely<Database>, orgId: string, rows: SecretRow[]): Promise<SecretMeta[]> {
-  const refs = await referrersOf(db, orgId, rows.map((r) => r.id));
+  const refs = await referrersOf(
+    db,
+    orgId,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) => toMeta(row, refs.get(row.id) ?? []));
 }
 
@@ -91,7 +95,10 @@ function decodeCursor(cursor: string): ListCursor {
   } catch {
     // fall through to the error below
   }
-  throw new AppError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor', reason: 'INVALID_INPUT' });
+  throw new AppError('BAD_REQUEST', 'cursor is not one this server issued', {
+    field: 'cursor',
+    reason: 'INVALID_INPUT',
+  });
 }
 
 const encodeCursor = (row: ListCursor) => Buffer.from(JSON.stringify([row.namespace, row.name])).toString('base64url');
@@ -108,7 +115,11 @@ export async function listSecrets(call: Call, input: z.output<typeof listSecrets
     const after = decodeCursor(input.cursor);
     query = query.where(sql<boolean>`(namespace, name) > (${after.namespace}, ${after.name})`);
   }
-  const rows = await query.orderBy('namespace').orderBy('name').limit(input.limit + 1).execute();
+  const rows = await query
+    .orderBy('namespace')
+    .orderBy('name')
+    .limit(input.limit + 1)
+    .execute();
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
@@ -186,38 +197,38 @@ async function writeNewVersion(call: Call, trx: Transaction<Database>, row: Secr
 export async function updateSecret(call: Call, input: z.output<typeof updateSecretInput>): Promise<SecretMeta> {
   const { deps, actor } = call;
   const row = await deps.db.transaction().execute(async (trx) => {
-      const current = await lockSecret(trx, actor.orgId, input.id);
-      if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-        throw new AppError(
-          'CONFLICT',
-          `The secret is at version ${current.version}, not ${input.expectedVersion}; reload and retry`,
-          { reason: 'VERSION_CONFLICT', field: 'expectedVersion', details: { currentVersion: current.version } },
-        );
-      }
-      const valueChange = input.value === undefined ? {} : await writeNewVersion(call, trx, current, input.value);
-      const updated = await trx
-        .updateTable('secrets')
-        .set({
-          ...valueChange,
-          ...(input.name === undefined ? {} : { name: input.name }),
-          ...(input.description === undefined ? {} : { description: input.description }),
-          updated_by: actor.userId,
-          updated_at: sql<Date>`now()`,
-        })
-        .where('id', '=', current.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
-        .catch((err: unknown) => {
-          throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
-        });
-      const changed = (['name', 'description', 'value'] as const).filter((k) => input[k] !== undefined);
-      await appendAudit(trx, auditActor(actor, call.requestId), {
-        action: input.value === undefined ? 'secret.update' : 'secret.rotate',
-        targetType: 'secret',
-        targetId: current.id,
-        metadata: { changed, version: updated.version, name: updated.name },
+    const current = await lockSecret(trx, actor.orgId, input.id);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+      throw new AppError(
+        'CONFLICT',
+        `The secret is at version ${current.version}, not ${input.expectedVersion}; reload and retry`,
+        { reason: 'VERSION_CONFLICT', field: 'expectedVersion', details: { currentVersion: current.version } },
+      );
+    }
+    const valueChange = input.value === undefined ? {} : await writeNewVersion(call, trx, current, input.value);
+    const updated = await trx
+      .updateTable('secrets')
+      .set({
+        ...valueChange,
+        ...(input.name === undefined ? {} : { name: input.name }),
+        ...(input.description === undefined ? {} : { description: input.description }),
+        updated_by: actor.userId,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('id', '=', current.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => {
+        throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
       });
-      return updated;
+    const changed = (['name', 'description', 'value'] as const).filter((k) => input[k] !== undefined);
+    await appendAudit(trx, auditActor(actor, call.requestId), {
+      action: input.value === undefined ? 'secret.update' : 'secret.rotate',
+      targetType: 'secret',
+      targetId: current.id,
+      metadata: { changed, version: updated.version, name: updated.name },
+    });
+    return updated;
   });
   return (await withReferrers(deps.db, actor.orgId, [row]))[0]!;
 }
@@ -249,7 +260,12 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
 export async function revealSecret(call: Call, input: z.output<typeof revealInput>) {
   const { deps, actor } = call;
   await consumeRateLimit(deps.db, `reveal:${actor.tokenId}`, deps.config.revealRateLimit, REVEAL_WINDOW_MS);
-  const row = await deps.db.selectFrom('secrets').selectAll().where('id', '=', input.id).where('org_id', '=', actor.orgId).executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('id', '=', input.id)
+    .where('org_id', '=', actor.orgId)
+    .executeTakeFirst();
   if (!row) throw notFound('Secret');
   const value = await openSecretValue(deps, secretContext(row.org_id, row.id, row.version), requireSealed(row));
   // The value leaves only once its audit row has committed.
@@ -264,7 +280,12 @@ export async function revealSecret(call: Call, input: z.output<typeof revealInpu
 
 export async function listVersions(call: Call, id: string) {
   const { db } = call.deps;
-  const owned = await db.selectFrom('secrets').select('id').where('id', '=', id).where('org_id', '=', call.actor.orgId).executeTakeFirst();
+  const owned = await db
+    .selectFrom('secrets')
+    .select('id')
+    .where('id', '=', id)
+    .where('org_id', '=', call.actor.orgId)
+    .executeTakeFirst();
   if (!owned) throw notFound('Secret');
   const rows = await db
     .selectFrom('secret_versions')
@@ -291,7 +312,8 @@ export async function rollbackSecret(call: Call, input: z.output<typeof rollback
       .where('secret_id', '=', current.id)
       .where('version', '=', input.toVersion)
       .executeTakeFirst();
-    if (!old) throw new AppError('NOT_FOUND', `Version ${input.toVersion} of this secret not found`, { field: 'toVersion' });
+    if (!old)
+      throw new AppError('NOT_FOUND', `Version ${input.toVersion} of this secret not found`, { field: 'toVersion' });
     const value = await openSecretValue(deps, secretContext(current.org_id, current.id, input.toVersion), old.value);
     const change = await writeNewVersion(call, trx, current, value);
     const updated = await trx

@@ -10,7 +10,13 @@ export function makeCanary(label = 'canary'): string {
 /** The canary as text, and in the encodings a careless log or column might hold it. */
 export function canaryForms(canary: string): string[] {
   const bytes = Buffer.from(canary, 'utf8');
-  return [canary, bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex'), encodeURIComponent(canary)];
+  return [
+    canary,
+    bytes.toString('base64'),
+    bytes.toString('base64url'),
+    bytes.toString('hex'),
+    encodeURIComponent(canary),
+  ];
 }
 
 /** Which forms of the canary occur in `haystack` (empty when none). */
@@ -28,7 +34,8 @@ export async function dumpAllTables(storage: Storage): Promise<string> {
     const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table_name)}`.execute(storage.db);
     for (const row of rows) {
       for (const cell of Object.values(row)) {
-        if (cell instanceof Uint8Array) parts.push(Buffer.from(cell).toString('utf8'), Buffer.from(cell).toString('latin1'));
+        if (cell instanceof Uint8Array)
+          parts.push(Buffer.from(cell).toString('utf8'), Buffer.from(cell).toString('latin1'));
         else parts.push(typeof cell === 'string' ? cell : JSON.stringify(cell));
       }
     }

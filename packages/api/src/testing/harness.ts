@@ -100,7 +100,11 @@ export async function createTestApp(
 export async function createTestAgent(app: TestApp, org: TestOrg, mcpServerIds: string[] = []): Promise<string> {
   const admin = app.caller(org.adminToken);
   const suffix = crypto.randomUUID().slice(0, 8);
-  const key = await admin.secrets.create({ name: `provider-key-${suffix}`, value: `sk-test-${suffix}`, scope: 'agent' });
+  const key = await admin.secrets.create({
+    name: `provider-key-${suffix}`,
+    value: `sk-test-${suffix}`,
+    scope: 'agent',
+  });
   const provider = await admin.providers.create({
     name: `openai ${suffix}`,
     providerType: 'cloudflare-ai-gateway',
@@ -108,7 +112,12 @@ export async function createTestAgent(app: TestApp, org: TestOrg, mcpServerIds: 
     secretRef: key.id,
     config: { accountId: '0123456789abcdef0123456789abcdef', gateway: 'test-gateway' },
   });
-  const agent = await admin.agents.create({ name: `agent-${suffix}`, providerId: provider.id, modelId: 'gpt-4o-mini', mcpServerIds });
+  const agent = await admin.agents.create({
+    name: `agent-${suffix}`,
+    providerId: provider.id,
+    modelId: 'gpt-4o-mini',
+    mcpServerIds,
+  });
   return agent.id;
 }
 

@@ -19,7 +19,9 @@ export interface ServeProcess {
  */
 export function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STRONGROOM_BIN, 'serve'], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env } });
+    const child = spawn(process.execPath, [STRONGROOM_BIN, 'serve'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    });
     let out = '';
     const exited = new Promise<number | string | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
     const onData = (d: Buffer) => {
@@ -46,7 +48,10 @@ export function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
 }
 
 /** Runs a `strongroom` command to completion. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [STRONGROOM_BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = '';

@@ -21,7 +21,11 @@ export async function seedAgent(
 ): Promise<SeededAgent> {
   const suffix = randomBytes(3).toString('hex');
   const { org } = await admin.me.query();
-  const secret = await admin.secrets.create.mutate({ name: `tool-key-${suffix}`, value: randomBytes(48).toString('base64'), scope: 'agent' });
+  const secret = await admin.secrets.create.mutate({
+    name: `tool-key-${suffix}`,
+    value: randomBytes(48).toString('base64'),
+    scope: 'agent',
+  });
   const key = await admin.secrets.create.mutate({
     name: `provider-key-${suffix}`,
     value: options.providerKey ?? `sk-${randomBytes(24).toString('hex')}`,

@@ -24,8 +24,20 @@ async function lookup(db: Kysely<Database>, hash: Buffer) {
     .selectFrom('api_tokens as t')
     .innerJoin('orgs as o', 'o.id', 't.org_id')
     .leftJoin('users as u', 'u.id', 't.user_id')
-    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'))
-    .select(['t.id', 't.kind', 't.token_hash', 't.org_id', 't.user_id', 't.expires_at', 'o.name as org_name', 'u.email', 'm.role'])
+    .leftJoin('org_members as m', (join) =>
+      join.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
+    )
+    .select([
+      't.id',
+      't.kind',
+      't.token_hash',
+      't.org_id',
+      't.user_id',
+      't.expires_at',
+      'o.name as org_name',
+      'u.email',
+      'm.role',
+    ])
     .where('t.token_hash', '=', hash)
     .where('t.revoked_at', 'is', null)
     .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', sql<Date>`now()`)]))
@@ -35,7 +47,15 @@ async function lookup(db: Kysely<Database>, hash: Buffer) {
     row.kind === 'worker'
       ? { kind: 'worker', tokenId: row.id, orgId: row.org_id }
       : row.user_id && row.email && row.role
-        ? { kind: 'user', tokenId: row.id, userId: row.user_id, email: row.email, orgId: row.org_id, orgName: row.org_name, role: row.role }
+        ? {
+            kind: 'user',
+            tokenId: row.id,
+            userId: row.user_id,
+            email: row.email,
+            orgId: row.org_id,
+            orgName: row.org_name,
+            role: row.role,
+          }
         : null;
   return actor && { actor, expiresAt: row.expires_at?.getTime() ?? null };
 }
@@ -62,7 +82,11 @@ export function createAuthenticator(db: Kysely<Database>, hub: EventHub) {
   const touch = async (entry: Trusted, now: number) => {
     if (now - entry.touchedAt < TOUCH_INTERVAL_MS) return;
     entry.touchedAt = now;
-    await db.updateTable('api_tokens').set({ last_used_at: sql`now()` }).where('id', '=', entry.actor.tokenId).execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: sql`now()` })
+      .where('id', '=', entry.actor.tokenId)
+      .execute();
   };
 
   return {
@@ -77,7 +101,12 @@ export function createAuthenticator(db: Kysely<Database>, hub: EventHub) {
         const found = await lookup(db, hash);
         if (!found) return null;
         if (trusted.size >= MAX_ENTRIES) trusted.clear();
-        entry = { actor: found.actor, until: now + TRUST_MS, expiresAt: found.expiresAt, touchedAt: entry?.touchedAt ?? 0 };
+        entry = {
+          actor: found.actor,
+          until: now + TRUST_MS,
+          expiresAt: found.expiresAt,
+          touchedAt: entry?.touchedAt ?? 0,
+        };
         trusted.set(key, entry);
       }
       await touch(entry, now);

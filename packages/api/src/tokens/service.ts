@@ -68,10 +68,16 @@ export async function listTokens(call: Call) {
 }
 
 /** A user token acts as the admin who creates it; a worker token is the org's runtime. */
-export async function createToken(call: Call, input: { name: string; kind: TokenKind; expiresAt?: string | undefined }) {
+export async function createToken(
+  call: Call,
+  input: { name: string; kind: TokenKind; expiresAt?: string | undefined },
+) {
   const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
-    throw new AppError('BAD_REQUEST', 'expiresAt must be in the future', { field: 'expiresAt', reason: 'INVALID_INPUT' });
+    throw new AppError('BAD_REQUEST', 'expiresAt must be in the future', {
+      field: 'expiresAt',
+      reason: 'INVALID_INPUT',
+    });
   }
   return call.deps.db.transaction().execute((trx) =>
     issueToken(trx, auditActor(call.actor, call.requestId), {

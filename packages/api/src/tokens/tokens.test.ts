@@ -30,7 +30,11 @@ describe('tokens', () => {
   });
 
   it('an expired token is refused, even while trusted', async () => {
-    const { token } = await admin.tokens.create({ name: 'brief', kind: 'user', expiresAt: new Date(Date.now() + 1_500).toISOString() });
+    const { token } = await admin.tokens.create({
+      name: 'brief',
+      kind: 'user',
+      expiresAt: new Date(Date.now() + 1_500).toISOString(),
+    });
     expect((await app.caller(token).me()).role).toBe('admin');
     await new Promise((r) => setTimeout(r, 1_600));
     await expectTRPCError(app.caller(token).me(), 'UNAUTHORIZED');
@@ -55,7 +59,10 @@ describe('tokens', () => {
   });
 
   it('keeps the last admin', async () => {
-    const err = await expectTRPCError(admin.members.setRole({ userId: app.orgA.adminUserId, role: 'member' }), 'CONFLICT');
+    const err = await expectTRPCError(
+      admin.members.setRole({ userId: app.orgA.adminUserId, role: 'member' }),
+      'CONFLICT',
+    );
     expect(err.message).toMatch(/last admin/);
     await expectTRPCError(admin.members.remove({ userId: app.orgA.adminUserId }), 'CONFLICT');
   });

@@ -35,7 +35,8 @@ export function AgentForm(props: { agent?: Agent; onDone: () => void }) {
     if (props.agent) update.mutate({ id: props.agent.id, ...input });
     else create.mutate(input);
   };
-  const toggle = (id: string, on: boolean) => setMcpServerIds((ids) => (on ? [...ids, id] : ids.filter((x) => x !== id)));
+  const toggle = (id: string, on: boolean) =>
+    setMcpServerIds((ids) => (on ? [...ids, id] : ids.filter((x) => x !== id)));
   return (
     <form onSubmit={submitWith(submit)}>
       <Field label="Name" error={errors.field('name')}>
@@ -58,12 +59,22 @@ export function AgentForm(props: { agent?: Agent; onDone: () => void }) {
           </select>
         )}
       </Field>
-      <Field label="Model id" error={errors.field('modelId')} hint="As the provider names it, e.g. gpt-5.2 or claude-sonnet-4.5.">
-        {(p) => <input {...p} required spellCheck={false} value={modelId} onChange={(e) => setModelId(e.target.value)} />}
+      <Field
+        label="Model id"
+        error={errors.field('modelId')}
+        hint="As the provider names it, e.g. gpt-5.2 or claude-sonnet-4.5."
+      >
+        {(p) => (
+          <input {...p} required spellCheck={false} value={modelId} onChange={(e) => setModelId(e.target.value)} />
+        )}
       </Field>
       <p className="model-preview" aria-live="polite">
         Model the runtime calls:{' '}
-        {provider && modelId.trim() ? <code data-testid="model-preview">{modelOf(provider.kind, modelId.trim())}</code> : <span className="muted">pick a provider and a model</span>}
+        {provider && modelId.trim() ? (
+          <code data-testid="model-preview">{modelOf(provider.kind, modelId.trim())}</code>
+        ) : (
+          <span className="muted">pick a provider and a model</span>
+        )}
       </p>
       <Field label="Instructions (optional)" error={errors.field('instructions')}>
         {(p) => <textarea {...p} rows={3} value={instructions} onChange={(e) => setInstructions(e.target.value)} />}
@@ -73,13 +84,26 @@ export function AgentForm(props: { agent?: Agent; onDone: () => void }) {
         {servers.data?.length === 0 && <p className="muted">No MCP servers yet.</p>}
         {servers.data?.map((server) => (
           <label key={server.id}>
-            <input type="checkbox" checked={mcpServerIds.includes(server.id)} onChange={(e) => toggle(server.id, e.target.checked)} /> {server.name}{' '}
-            <span className="muted">{server.url}</span>
+            <input
+              type="checkbox"
+              checked={mcpServerIds.includes(server.id)}
+              onChange={(e) => toggle(server.id, e.target.checked)}
+            />{' '}
+            {server.name} <span className="muted">{server.url}</span>
           </label>
         ))}
-        {errors.field('mcpServerIds') && <p className="field-error" role="alert">{errors.field('mcpServerIds')}</p>}
+        {errors.field('mcpServerIds') && (
+          <p className="field-error" role="alert">
+            {errors.field('mcpServerIds')}
+          </p>
+        )}
       </fieldset>
-      <FormActions error={errors.form} busy={saving.isPending} submit={props.agent ? 'Save' : 'Create agent'} onCancel={props.onDone} />
+      <FormActions
+        error={errors.form}
+        busy={saving.isPending}
+        submit={props.agent ? 'Save' : 'Create agent'}
+        onCancel={props.onDone}
+      />
     </form>
   );
 }

@@ -52,7 +52,13 @@ export function AgentsPage() {
                         <code>{agent.model}</code>
                       </td>
                       <td>{agent.provider.name}</td>
-                      <td>{agent.mcpServerIds.length ? agent.mcpServerIds.map(serverName).join(', ') : <span className="muted">none</span>}</td>
+                      <td>
+                        {agent.mcpServerIds.length ? (
+                          agent.mcpServerIds.map(serverName).join(', ')
+                        ) : (
+                          <span className="muted">none</span>
+                        )}
+                      </td>
                       <td className="row-actions">
                         <button type="button" onClick={() => setEditing({ mode: 'edit', agent })}>
                           Edit

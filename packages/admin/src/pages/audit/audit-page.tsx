@@ -70,7 +70,11 @@ export function AuditPage() {
         </Field>
       </form>
       {errors.form && <ErrorMessage>{errors.form}</ErrorMessage>}
-      {log.isPending && <p role="status" className="muted">Loading…</p>}
+      {log.isPending && (
+        <p role="status" className="muted">
+          Loading…
+        </p>
+      )}
       {log.isSuccess && rows.length === 0 && <p className="empty">No events match these filters.</p>}
       {rows.length > 0 && (
         <div className="table-wrap">
@@ -98,7 +102,12 @@ export function AuditPage() {
                   <td>
                     {row.targetType ?? ''}{' '}
                     {row.targetId && (
-                      <button type="button" className="link" title={`Show only events for ${row.targetId}`} onClick={() => setTargetId(row.targetId!)}>
+                      <button
+                        type="button"
+                        className="link"
+                        title={`Show only events for ${row.targetId}`}
+                        onClick={() => setTargetId(row.targetId!)}
+                      >
                         <code>{row.targetId.slice(0, 8)}</code>
                       </button>
                     )}

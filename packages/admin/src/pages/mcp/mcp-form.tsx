@@ -29,12 +29,29 @@ export function McpServerForm(props: { server?: McpServer; onDone: () => void })
       <Field label="Name" error={errors.field('name')}>
         {(p) => <input {...p} required value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
-      <Field label="URL" error={errors.field('url')} hint="The server's Streamable HTTP endpoint, e.g. https://mcp.example.com/mcp">
-        {(p) => <input {...p} type="url" required spellCheck={false} value={url} onChange={(e) => setUrl(e.target.value)} />}
+      <Field
+        label="URL"
+        error={errors.field('url')}
+        hint="The server's Streamable HTTP endpoint, e.g. https://mcp.example.com/mcp"
+      >
+        {(p) => (
+          <input {...p} type="url" required spellCheck={false} value={url} onChange={(e) => setUrl(e.target.value)} />
+        )}
       </Field>
-      <SecretPicker label="Bearer token" optional value={secretRef} onChange={setSecretRef} error={errors.field('secretRef')} />
+      <SecretPicker
+        label="Bearer token"
+        optional
+        value={secretRef}
+        onChange={setSecretRef}
+        error={errors.field('secretRef')}
+      />
       <ValidateButton input={{ url, secretRef: secretRef || undefined }} disabled={!url} />
-      <FormActions error={errors.form} busy={saving.isPending} submit={props.server ? 'Save' : 'Add MCP server'} onCancel={props.onDone} />
+      <FormActions
+        error={errors.form}
+        busy={saving.isPending}
+        submit={props.server ? 'Save' : 'Add MCP server'}
+        onCancel={props.onDone}
+      />
     </form>
   );
 }

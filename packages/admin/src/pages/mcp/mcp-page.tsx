@@ -41,7 +41,10 @@ export function McpServersPage() {
                   <div className="card-header">
                     <h2>{server.name}</h2>
                     {server.hasLegacyToken && (
-                      <Badge tone="warn" title="This server still holds a raw token from before secrets; run the backfill or pick a secret.">
+                      <Badge
+                        tone="warn"
+                        title="This server still holds a raw token from before secrets; run the backfill or pick a secret."
+                      >
                         legacy token
                       </Badge>
                     )}
@@ -52,13 +55,25 @@ export function McpServersPage() {
                       <code>{server.url}</code>
                     </dd>
                     <dt>Credential</dt>
-                    <dd>{server.secretRef ? (secretName(server.secretRef) ?? 'a secret') : <span className="muted">none</span>}</dd>
+                    <dd>
+                      {server.secretRef ? (
+                        (secretName(server.secretRef) ?? 'a secret')
+                      ) : (
+                        <span className="muted">none</span>
+                      )}
+                    </dd>
                     <dt>Validated</dt>
                     <dd>
                       <When iso={server.lastValidatedAt} empty="never" />
                     </dd>
                     <dt>Tools</dt>
-                    <dd>{server.tools ? server.tools.map((tool) => tool.name).join(', ') || 'none' : <span className="muted">not known yet</span>}</dd>
+                    <dd>
+                      {server.tools ? (
+                        server.tools.map((tool) => tool.name).join(', ') || 'none'
+                      ) : (
+                        <span className="muted">not known yet</span>
+                      )}
+                    </dd>
                   </dl>
                   {isAdmin && (
                     <div className="actions">

@@ -13,13 +13,19 @@ export function ValidateButton(props: { input: RouterInputs['mcpServers']['valid
   const result = validate.data;
   return (
     <div className="validate">
-      <button type="button" onClick={() => validate.mutate(props.input)} disabled={props.disabled || validate.isPending}>
+      <button
+        type="button"
+        onClick={() => validate.mutate(props.input)}
+        disabled={props.disabled || validate.isPending}
+      >
         {validate.isPending ? 'Validating…' : 'Validate'}
       </button>
       <div role="status" className="validate-result">
         {result?.ok === true && (
           <>
-            <p className="ok">Connected: {result.tools.length} tool{result.tools.length === 1 ? '' : 's'}.</p>
+            <p className="ok">
+              Connected: {result.tools.length} tool{result.tools.length === 1 ? '' : 's'}.
+            </p>
             <ul className="tools">
               {result.tools.map((tool) => (
                 <li key={tool.name}>

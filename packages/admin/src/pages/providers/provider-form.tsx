@@ -32,7 +32,11 @@ export function ProviderForm(props: { provider?: Provider; onDone: () => void })
   };
   return (
     <form onSubmit={submitWith(submit)}>
-      <Field label="Name" error={errors.field('name')} hint="Your label, e.g. “OpenAI (prod)”; several entries of one kind are fine.">
+      <Field
+        label="Name"
+        error={errors.field('name')}
+        hint="Your label, e.g. “OpenAI (prod)”; several entries of one kind are fine."
+      >
         {(p) => <input {...p} required value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
       <Field label="Kind" error={errors.field('kind')}>
@@ -46,14 +50,33 @@ export function ProviderForm(props: { provider?: Provider; onDone: () => void })
           </select>
         )}
       </Field>
-      <SecretPicker label="Provider key" scope="agent" value={secretRef} onChange={setSecretRef} error={errors.field('secretRef')} />
-      <Field label="Cloudflare account id" error={errors.field('config.accountId')} hint="32 hexadecimal digits, from the Cloudflare dashboard.">
-        {(p) => <input {...p} required spellCheck={false} value={accountId} onChange={(e) => setAccountId(e.target.value)} />}
+      <SecretPicker
+        label="Provider key"
+        scope="agent"
+        value={secretRef}
+        onChange={setSecretRef}
+        error={errors.field('secretRef')}
+      />
+      <Field
+        label="Cloudflare account id"
+        error={errors.field('config.accountId')}
+        hint="32 hexadecimal digits, from the Cloudflare dashboard."
+      >
+        {(p) => (
+          <input {...p} required spellCheck={false} value={accountId} onChange={(e) => setAccountId(e.target.value)} />
+        )}
       </Field>
       <Field label="AI Gateway name" error={errors.field('config.gateway')}>
-        {(p) => <input {...p} required spellCheck={false} value={gateway} onChange={(e) => setGateway(e.target.value)} />}
+        {(p) => (
+          <input {...p} required spellCheck={false} value={gateway} onChange={(e) => setGateway(e.target.value)} />
+        )}
       </Field>
-      <FormActions error={errors.form} busy={saving.isPending} submit={props.provider ? 'Save' : 'Create provider'} onCancel={props.onDone} />
+      <FormActions
+        error={errors.form}
+        busy={saving.isPending}
+        submit={props.provider ? 'Save' : 'Create provider'}
+        onCancel={props.onDone}
+      />
     </form>
   );
 }

@@ -29,11 +29,15 @@ export function ProvidersPage() {
           </button>
         )}
       </div>
-      <p className="muted">Model providers reached through Cloudflare AI Gateway, each with its own key (a secret). Agents pick one.</p>
+      <p className="muted">
+        Model providers reached through Cloudflare AI Gateway, each with its own key (a secret). Agents pick one.
+      </p>
       <Loaded query={providers}>
         {(rows) =>
           rows.length === 0 ? (
-            <p className="empty">No providers yet.{isAdmin ? ' Add one with “New provider”.' : ' An admin adds them.'}</p>
+            <p className="empty">
+              No providers yet.{isAdmin ? ' Add one with “New provider”.' : ' An admin adds them.'}
+            </p>
           ) : (
             <div className="table-wrap">
               <table>
@@ -56,7 +60,10 @@ export function ProvidersPage() {
                       <th scope="row">
                         {provider.name}{' '}
                         {provider.needsConfiguration && (
-                          <Badge tone="warn" title="Migrated without a Cloudflare account or gateway: agents cannot run on it until an admin fills them in.">
+                          <Badge
+                            tone="warn"
+                            title="Migrated without a Cloudflare account or gateway: agents cannot run on it until an admin fills them in."
+                          >
                             needs configuration
                           </Badge>
                         )}
@@ -76,7 +83,11 @@ export function ProvidersPage() {
                           <button type="button" onClick={() => setEditing({ mode: 'edit', provider })}>
                             Edit
                           </button>
-                          <button type="button" className="danger" onClick={() => setEditing({ mode: 'delete', provider })}>
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() => setEditing({ mode: 'delete', provider })}
+                          >
                             Delete
                           </button>
                         </td>

@@ -16,7 +16,8 @@ export function DeleteSecretDialog(props: { secret: SecretMeta; onDeleted: () =>
   const trpc = useTRPC();
   const remove = useMutation(trpc.secrets.delete.mutationOptions({ onSuccess: props.onDeleted }));
   const problem = remove.error ? problemOf(remove.error) : undefined;
-  const conflictRefs = problem?.code === 'CONFLICT' ? ((problem.details?.usedBy as Ref[] | undefined) ?? props.secret.usedBy) : undefined;
+  const conflictRefs =
+    problem?.code === 'CONFLICT' ? ((problem.details?.usedBy as Ref[] | undefined) ?? props.secret.usedBy) : undefined;
   const inUse = props.secret.usedBy.length > 0;
   return (
     <ConfirmDialog
@@ -36,7 +37,9 @@ export function DeleteSecretDialog(props: { secret: SecretMeta; onDeleted: () =>
           <p>{WHY}</p>
         </div>
       ) : (
-        <p>Every version of the value is deleted. Agents and chats granted this secret lose it. This cannot be undone.</p>
+        <p>
+          Every version of the value is deleted. Agents and chats granted this secret lose it. This cannot be undone.
+        </p>
       )}
       {conflictRefs && (
         <div role="alert" className="notice notice-danger">

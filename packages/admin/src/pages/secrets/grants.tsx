@@ -47,7 +47,8 @@ export function GrantsPanel(props: { secret: SecretMeta }) {
               {rows.map((grant) => (
                 <li key={`${grant.granteeType}:${grant.granteeId}`}>
                   <span>
-                    {grant.granteeType === 'group' ? 'Chat' : 'Agent'} <strong>{nameOf(grant.granteeType, grant.granteeId)}</strong>
+                    {grant.granteeType === 'group' ? 'Chat' : 'Agent'}{' '}
+                    <strong>{nameOf(grant.granteeType, grant.granteeId)}</strong>
                   </span>
                   <span className="muted">
                     since <When iso={grant.createdAt} />
@@ -55,7 +56,13 @@ export function GrantsPanel(props: { secret: SecretMeta }) {
                   <button
                     type="button"
                     disabled={remove.isPending}
-                    onClick={() => remove.mutate({ secretId: props.secret.id, granteeType: grant.granteeType, granteeId: grant.granteeId })}
+                    onClick={() =>
+                      remove.mutate({
+                        secretId: props.secret.id,
+                        granteeType: grant.granteeType,
+                        granteeId: grant.granteeId,
+                      })
+                    }
                   >
                     Remove
                   </button>
@@ -79,7 +86,10 @@ function AddGrantForm(props: { secretId: string; grantees: ReturnType<typeof use
   const errors = formErrors(add.error, ['granteeType', 'granteeId']);
   const choices = props.grantees[granteeType];
   return (
-    <form className="inline-form" onSubmit={submitWith(() => add.mutate({ secretId: props.secretId, granteeType, granteeId }))}>
+    <form
+      className="inline-form"
+      onSubmit={submitWith(() => add.mutate({ secretId: props.secretId, granteeType, granteeId }))}
+    >
       <Field label="Grant to" error={errors.field('granteeType')}>
         {(p) => (
           <select
@@ -98,7 +108,9 @@ function AddGrantForm(props: { secretId: string; grantees: ReturnType<typeof use
       <Field label={granteeType === 'group' ? 'Chat' : 'Agent'} error={errors.field('granteeId')}>
         {(p) => (
           <select {...p} required value={granteeId} onChange={(e) => setGranteeId(e.target.value)}>
-            <option value="">{choices.length ? 'choose…' : `no ${granteeType === 'group' ? 'chats' : 'agents'} yet`}</option>
+            <option value="">
+              {choices.length ? 'choose…' : `no ${granteeType === 'group' ? 'chats' : 'agents'} yet`}
+            </option>
             {choices.map((choice) => (
               <option key={choice.id} value={choice.id}>
                 {choice.name}

@@ -78,13 +78,20 @@ export function RevealValue(props: { secretId: string; name: string }) {
         <Dialog title={`Reveal “${props.name}”`} onClose={() => setAsking(false)}>
           <form onSubmit={submitWith(() => reveal.mutate({ id: props.secretId, reason: reason.trim() || undefined }))}>
             <p>
-              The value is shown for {config.data?.revealSeconds ?? 30} seconds. Every reveal is written to the audit log with
-              your name and the reason below.
+              The value is shown for {config.data?.revealSeconds ?? 30} seconds. Every reveal is written to the audit
+              log with your name and the reason below.
             </p>
             <Field label="Reason (optional)" error={errors.field('reason')}>
-              {(p) => <input {...p} autoFocus maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />}
+              {(p) => (
+                <input {...p} autoFocus maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+              )}
             </Field>
-            <FormActions error={errors.form} busy={reveal.isPending} submit="Reveal value" onCancel={() => setAsking(false)} />
+            <FormActions
+              error={errors.form}
+              busy={reveal.isPending}
+              submit="Reveal value"
+              onCancel={() => setAsking(false)}
+            />
           </form>
         </Dialog>
       )}

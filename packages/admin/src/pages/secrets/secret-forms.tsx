@@ -12,7 +12,15 @@ type ErrorsFor = ReturnType<typeof formErrors>;
 function NameField(props: { value: string; onChange: (v: string) => void; errors: ErrorsFor }) {
   return (
     <Field label="Name" error={props.errors.field('name')} hint="Letters, digits, “_”, “-” and “.”.">
-      {(p) => <input {...p} required autoComplete="off" value={props.value} onChange={(e) => props.onChange(e.target.value)} />}
+      {(p) => (
+        <input
+          {...p}
+          required
+          autoComplete="off"
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      )}
     </Field>
   );
 }
@@ -25,7 +33,13 @@ function DescriptionField(props: { value: string; onChange: (v: string) => void;
   );
 }
 
-function ValueField(props: { value: string; onChange: (v: string) => void; errors: ErrorsFor; label: string; hint?: ReactNode }) {
+function ValueField(props: {
+  value: string;
+  onChange: (v: string) => void;
+  errors: ErrorsFor;
+  label: string;
+  hint?: ReactNode;
+}) {
   return (
     <Field label={props.label} error={props.errors.field('value')} hint={props.hint}>
       {(p) => (
@@ -71,7 +85,13 @@ export function CreateSecretForm(props: { onCreated: (secret: SecretMeta) => voi
         )}
       </Field>
       <DescriptionField value={description} onChange={setDescription} errors={errors} />
-      <ValueField label="Value" value={value} onChange={setValue} errors={errors} hint="Stored encrypted; shown again only through an audited reveal." />
+      <ValueField
+        label="Value"
+        value={value}
+        onChange={setValue}
+        errors={errors}
+        hint="Stored encrypted; shown again only through an audited reveal."
+      />
       <FormActions error={errors.form} busy={create.isPending} submit="Create secret" onCancel={props.onCancel} />
     </form>
   );
@@ -100,7 +120,9 @@ export function SetValueForm(props: { secret: SecretMeta; onDone: () => void }) 
   const update = useMutation(trpc.secrets.update.mutationOptions({ onSuccess: props.onDone }));
   const errors = formErrors(update.error, ['value']);
   return (
-    <form onSubmit={submitWith(() => update.mutate({ id: props.secret.id, value, expectedVersion: props.secret.version }))}>
+    <form
+      onSubmit={submitWith(() => update.mutate({ id: props.secret.id, value, expectedVersion: props.secret.version }))}
+    >
       <ValueField
         label="New value"
         value={value}

@@ -83,7 +83,9 @@ export function SecretPage(props: { id: string }) {
                 <SetValueForm secret={meta} onDone={close} />
               </Dialog>
             )}
-            {action === 'delete' && <DeleteSecretDialog secret={meta} onDeleted={() => navigate('/secrets')} onCancel={close} />}
+            {action === 'delete' && (
+              <DeleteSecretDialog secret={meta} onDeleted={() => navigate('/secrets')} onCancel={close} />
+            )}
           </>
         )}
       </Loaded>

@@ -53,7 +53,11 @@ export function SecretsPage() {
         </Field>
       </form>
       {errors.form && <ErrorMessage>{errors.form}</ErrorMessage>}
-      {list.isPending && <p role="status" className="muted">Loading…</p>}
+      {list.isPending && (
+        <p role="status" className="muted">
+          Loading…
+        </p>
+      )}
       {list.isSuccess && items.length === 0 && <p className="empty">No secrets match. Create one with “New secret”.</p>}
       {items.length > 0 && (
         <div className="table-wrap">
@@ -102,7 +106,10 @@ export function SecretsPage() {
       )}
       {creating && (
         <Dialog title="New secret" onClose={() => setCreating(false)}>
-          <CreateSecretForm onCreated={(secret) => navigate(`/secrets/${secret.id}`)} onCancel={() => setCreating(false)} />
+          <CreateSecretForm
+            onCreated={(secret) => navigate(`/secrets/${secret.id}`)}
+            onCancel={() => setCreating(false)}
+          />
         </Dialog>
       )}
     </section>

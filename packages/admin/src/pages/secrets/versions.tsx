@@ -32,24 +32,32 @@ export function VersionsPanel(props: { secret: SecretMeta }) {
                 </tr>
               </thead>
               <tbody>
-                {[...rows].sort((a, b) => b.version - a.version).map((row) => (
-                  <tr key={row.version}>
-                    <th scope="row">v{row.version}</th>
-                    <td>
-                      <When iso={row.createdAt} />
-                    </td>
-                    <td>{row.createdBy ? (emails.get(row.createdBy) ?? row.createdBy) : <span className="muted">system</span>}</td>
-                    <td>
-                      {row.version === props.secret.version ? (
-                        <Badge tone="ok">current</Badge>
-                      ) : (
-                        <button type="button" onClick={() => setTarget(row.version)}>
-                          Roll back to v{row.version}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
+                {[...rows]
+                  .sort((a, b) => b.version - a.version)
+                  .map((row) => (
+                    <tr key={row.version}>
+                      <th scope="row">v{row.version}</th>
+                      <td>
+                        <When iso={row.createdAt} />
+                      </td>
+                      <td>
+                        {row.createdBy ? (
+                          (emails.get(row.createdBy) ?? row.createdBy)
+                        ) : (
+                          <span className="muted">system</span>
+                        )}
+                      </td>
+                      <td>
+                        {row.version === props.secret.version ? (
+                          <Badge tone="ok">current</Badge>
+                        ) : (
+                          <button type="button" onClick={() => setTarget(row.version)}>
+                            Roll back to v{row.version}
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
               </tbody>
             </table>
           </div>
@@ -73,8 +81,8 @@ function RollbackDialog(props: { secret: SecretMeta; toVersion: number; onDone: 
       onCancel={props.onDone}
     >
       <p>
-        The value of v{props.toVersion} becomes the current value as v{props.secret.version + 1}. Runtimes pick it up within moments;
-        nothing is deleted.
+        The value of v{props.toVersion} becomes the current value as v{props.secret.version + 1}. Runtimes pick it up
+        within moments; nothing is deleted.
       </p>
     </ConfirmDialog>
   );
