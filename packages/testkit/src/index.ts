@@ -2,3 +2,4 @@ export * from './kms-wire-server';
 export * from './localstack';
 export * from './gateway-stand-in';
 export * from './mcp-server';
+export * from './oidc-provider';
