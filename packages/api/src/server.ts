@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { adminConsole, type ConsoleOptions, consoleOptionsFromEnv } from './console/plugin';
 import { bearerToken, createContextInner } from './core/context';
 import type { AppDeps } from './core/deps';
+import { httpPolicy, retryAfterMeta } from './core/http-policy';
 import { readiness } from './health/router';
 import { openApiDocs } from './openapi/plugin';
 import { type AppRouter, appRouter } from './router';
@@ -31,6 +32,7 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    trustProxy: deps.config.trustProxy,
   });
   // Event subscriptions never end on their own: end them when the server closes, so SIGTERM
   // drains in-flight requests instead of waiting on open streams.
@@ -38,12 +40,15 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  app.addHook('onRequest', httpPolicy);
   await app.register(helmet, {
     global: true,
     // Everything the console and /docs load is same-origin, so upgrading requests adds nothing; and
     // over plain HTTP on a non-loopback address (HOST=0.0.0.0 without TLS) it would send the
     // browser to https:// for every script and stylesheet, and the pages would not load.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    // Sent by httpPolicy, only over TLS.
+    strictTransportSecurity: false,
   });
 
   await app.register(fastifyTRPCPlugin, {
@@ -52,7 +57,13 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
       router: appRouter,
       maxBatchSize: MAX_BATCH_SIZE,
       createContext: ({ req }) =>
-        createContextInner({ deps, token: bearerToken(req.headers.authorization), requestId: req.id }),
+        createContextInner({
+          deps,
+          token: bearerToken(req.headers.authorization),
+          requestId: req.id,
+          address: req.ip,
+        }),
+      responseMeta: ({ errors }) => retryAfterMeta(errors),
       onError({ error, path, ctx }) {
         const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'info';
         deps.log[level](

@@ -36,7 +36,8 @@ describe('HTTP server', () => {
     const res = await get('/healthz', { 'x-request-id': 'trace-123' });
     expect(res.headers.get('x-request-id')).toBe('trace-123');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('strict-transport-security')).toMatch(/max-age/);
+    // HSTS only over TLS: see http-policy.test.ts.
+    expect(res.headers.get('strict-transport-security')).toBeNull();
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     const forged = await get('/healthz', { 'x-request-id': 'fake "log" line' });
     expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

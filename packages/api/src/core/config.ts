@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -6,6 +7,15 @@ const optionalString = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional();
+
+/** What Fastify's trustProxy (proxy-addr) accepts in a list: an address, a CIDR or a named range. */
+const isProxyEntry = (entry: string) => {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [ip = '', bits, extra] = entry.split('/');
+  const family = isIP(ip);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -25,6 +35,14 @@ const envSchema = z.object({
   DATA_KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(3_600_000).default(300_000),
   MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   MCP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  TRUST_PROXY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => v === 'true' || v === 'false' || v.split(',').every((entry) => isProxyEntry(entry.trim())), {
+        error: 'must be "true" or a comma-separated list of addresses, CIDRs, loopback, linklocal or uniquelocal',
+      })
+      .optional(),
+  ),
 });
 
 /** Everything the server reads from its environment, validated once at start. */
@@ -47,6 +65,11 @@ export interface Config {
   /** MCP validation: connecting (and first byte), then each MCP request. */
   mcpConnectTimeoutMs: number;
   mcpRequestTimeoutMs: number;
+  /**
+   * Proxies whose `x-forwarded-for` / `x-forwarded-proto` are believed (client address for the
+   * auth throttle, https for HSTS): `true` for any, or addresses and CIDRs; none by default.
+   */
+  trustProxy: boolean | string[];
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -87,5 +110,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataKeyCacheMaxAgeMs: e.DATA_KEY_CACHE_MAX_AGE_MS,
     mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
     mcpRequestTimeoutMs: e.MCP_REQUEST_TIMEOUT_MS,
+    trustProxy:
+      e.TRUST_PROXY === 'true' ||
+      (e.TRUST_PROXY === 'false'
+        ? []
+        : (e.TRUST_PROXY ?? '')
+            .split(',')
+            .map((h) => h.trim())
+            .filter(Boolean)),
   });
 }

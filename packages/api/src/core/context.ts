@@ -14,12 +14,18 @@ export interface Context {
  * The context without any Fastify objects, so tests run every middleware and check.
  * @example const caller = createCaller(createContextInner({ deps, token }));
  */
-export function createContextInner(opts: { deps: AppDeps; token?: string | undefined; requestId?: string }): Context {
+export function createContextInner(opts: {
+  deps: AppDeps;
+  token?: string | undefined;
+  requestId?: string;
+  /** The client's address over HTTP; failed authentications from it are throttled. */
+  address?: string;
+}): Context {
   let actor: Promise<Actor | null> | undefined;
   return {
     deps: opts.deps,
     requestId: opts.requestId ?? randomUUID(),
-    actor: () => (actor ??= opts.token ? opts.deps.auth.authenticate(opts.token) : Promise.resolve(null)),
+    actor: () => (actor ??= opts.token ? opts.deps.auth.authenticate(opts.token, opts.address) : Promise.resolve(null)),
   };
 }
 

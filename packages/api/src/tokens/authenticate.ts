@@ -3,6 +3,7 @@ import type { Database } from '@strongroom/db';
 import { type Kysely, sql } from 'kysely';
 import type { Actor } from '../core/actor';
 import type { AuthEvent, EventHub } from '../core/event-hub';
+import { type AuthThrottle, createAuthThrottle } from './auth-throttle';
 import { hashToken, looksLikeToken } from './token-format';
 
 /** last_used_at is refreshed at most this often per token, so requests do not each cost a write. */
@@ -65,13 +66,22 @@ function affected(actor: Actor, event: AuthEvent): boolean {
   return actor.kind === 'user' && !!event.userId && event.userId === actor.userId && event.orgId === actor.orgId;
 }
 
+const isFresh = (entry: Trusted | undefined, now: number) =>
+  !!entry && entry.until > now && (entry.expiresAt === null || entry.expiresAt > now);
+
 /**
  * Verifies bearer tokens: malformed, unknown, revoked or expired tokens, and users no longer in
  * the org, get null. A verified token is trusted for a few seconds without a lookup; revocation,
  * removal and role changes end that at once here and, through the event hub, on every instance.
- * @example const actor = await auth.authenticate(bearer);
+ * Given the client's address, failures are counted per address and, past the throttle's limit,
+ * a token not already trusted is refused with TOO_MANY_REQUESTS before it costs a lookup.
+ * @example const actor = await auth.authenticate(bearer, req.ip);
  */
-export function createAuthenticator(db: Kysely<Database>, hub: EventHub) {
+export function createAuthenticator(
+  db: Kysely<Database>,
+  hub: EventHub,
+  throttle: AuthThrottle = createAuthThrottle(),
+) {
   const trusted = new Map<string, Trusted>();
   const forget = (event: AuthEvent) => {
     for (const [key, entry] of trusted) if (affected(entry.actor, event)) trusted.delete(key);
@@ -89,28 +99,37 @@ export function createAuthenticator(db: Kysely<Database>, hub: EventHub) {
       .execute();
   };
 
+  const verify = async (token: string): Promise<Actor | null> => {
+    if (!looksLikeToken(token)) return null;
+    const hash = hashToken(token);
+    const key = hash.toString('base64');
+    const now = Date.now();
+    let entry = trusted.get(key);
+    if (!entry || !isFresh(entry, now)) {
+      trusted.delete(key);
+      const found = await lookup(db, hash);
+      if (!found) return null;
+      if (trusted.size >= MAX_ENTRIES) trusted.clear();
+      entry = {
+        actor: found.actor,
+        until: now + TRUST_MS,
+        expiresAt: found.expiresAt,
+        touchedAt: entry?.touchedAt ?? 0,
+      };
+      trusted.set(key, entry);
+    }
+    await touch(entry, now);
+    return entry.actor;
+  };
+
   return {
-    async authenticate(token: string): Promise<Actor | null> {
-      if (!looksLikeToken(token)) return null;
-      const hash = hashToken(token);
-      const key = hash.toString('base64');
-      const now = Date.now();
-      let entry = trusted.get(key);
-      if (!entry || entry.until <= now || (entry.expiresAt !== null && entry.expiresAt <= now)) {
-        trusted.delete(key);
-        const found = await lookup(db, hash);
-        if (!found) return null;
-        if (trusted.size >= MAX_ENTRIES) trusted.clear();
-        entry = {
-          actor: found.actor,
-          until: now + TRUST_MS,
-          expiresAt: found.expiresAt,
-          touchedAt: entry?.touchedAt ?? 0,
-        };
-        trusted.set(key, entry);
-      }
-      await touch(entry, now);
-      return entry.actor;
+    async authenticate(token: string, address?: string): Promise<Actor | null> {
+      if (address === undefined) return verify(token);
+      if (!(looksLikeToken(token) && isFresh(trusted.get(hashToken(token).toString('base64')), Date.now())))
+        throttle.check(address);
+      const actor = await verify(token);
+      if (!actor) throttle.fail(address);
+      return actor;
     },
     /** Ends trust in the tokens an event names, in this process (the hub tells the others). */
     forget,
