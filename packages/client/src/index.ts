@@ -1,4 +1,3 @@
-import type { AppRouter } from '@strongroom/api';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -9,6 +8,8 @@ import {
 } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { EventSource } from 'eventsource';
+// With its extension: the built index.d.ts keeps this specifier, and consumers resolve it as ESM.
+import type { AppRouter } from './router.js';
 
 export type { AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;

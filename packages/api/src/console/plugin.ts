@@ -1,11 +1,21 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 
-/** Where `npm run build -w @strongroom/admin` writes the console. */
-export const CONSOLE_DIST = fileURLToPath(new URL('../../../admin/dist/', import.meta.url));
+/**
+ * The console `npm run build -w @strongroom/admin` wrote, found through the admin package's own
+ * `./dist/*` export; undefined when that package is not installed or not built.
+ */
+export function consoleDist(): string | undefined {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('@strongroom/admin/dist/index.html'));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Paths that belong to the server, never to the console's client-side routes. */
 const SERVER_PATHS = /^\/(trpc|api|docs|openapi\.json|healthz|readyz|console|assets)(\/|$)/;
@@ -40,8 +50,8 @@ const NOT_BUILT =
  * @example await app.register(adminConsole, consoleOptionsFromEnv(process.env));
  */
 export const adminConsole: FastifyPluginAsync<ConsoleOptions> = async (app, options) => {
-  const dir = options.dir ?? CONSOLE_DIST;
-  const built = existsSync(`${dir}/index.html`);
+  const dir = options.dir ?? consoleDist();
+  const built = dir !== undefined && existsSync(join(dir, 'index.html'));
   app.get('/console/config.json', async () => ({ revealSeconds: options.revealSeconds }));
   if (built) {
     await app.register(fastifyStatic, {

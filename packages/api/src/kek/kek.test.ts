@@ -13,6 +13,7 @@ import { createContextInner } from '../core/context';
 import { createLogger } from '../core/logger';
 import { createCaller } from '../router';
 import { createTestApp, type TestApp } from '../testing/harness';
+import { STRONGROOM_COMMAND } from '../testing/processes';
 import { rotateKek } from './rotate';
 
 const keyA = randomBytes(32);
@@ -149,8 +150,6 @@ describe('KEK rotation with KMS keys', () => {
 });
 
 describe('strongroom kek rotate (a separate process, killed half-way)', () => {
-  const BIN = join(import.meta.dirname, '../../bin/strongroom.mjs');
-
   it('resumes after SIGKILL: every value opens and none is rewritten twice', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sr-kek-'));
     const kekFile = join(dataDir, 'kek.json');
@@ -177,9 +176,13 @@ describe('strongroom kek rotate (a separate process, killed half-way)', () => {
 
     const run = (killAfterProgress: boolean) =>
       new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, 'kek', 'rotate', '--to', 'B', '--batch-size', '5'], {
-          env: { ...process.env, ...env },
-        });
+        const child = spawn(
+          process.execPath,
+          [...STRONGROOM_COMMAND, 'kek', 'rotate', '--to', 'B', '--batch-size', '5'],
+          {
+            env: { ...process.env, ...env },
+          },
+        );
         let out = '';
         child.stdout.on('data', (d) => {
           out += d;

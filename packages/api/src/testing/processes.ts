@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-/** The `strongroom` program, as an operator runs it. */
-export const STRONGROOM_BIN = join(import.meta.dirname, '../../bin/strongroom.mjs');
+/** The `strongroom` program from its source (tsx), so tests need no build; `npm start` runs `dist/cli.js`. */
+export const STRONGROOM_COMMAND = [
+  '--conditions=@strongroom/source',
+  '--import=tsx',
+  join(import.meta.dirname, '../cli.ts'),
+] as const;
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -19,7 +23,7 @@ export interface ServeProcess {
  */
 export function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STRONGROOM_BIN, 'serve'], {
+    const child = spawn(process.execPath, [...STRONGROOM_COMMAND, 'serve'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     });
     let out = '';
@@ -53,7 +57,7 @@ export function runCli(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [STRONGROOM_BIN, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...STRONGROOM_COMMAND, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
