@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 
 /** One line of a benchmark table. Ratios are against the section's baseline, measured in the same run. */
 export interface BenchRow {
@@ -6,9 +7,26 @@ export interface BenchRow {
   opsPerSec?: number;
   p50Us?: number;
   p99Us?: number;
-  /** This row's throughput divided by the baseline's. */
+  /** This row's throughput divided by the baseline's (the median over rounds of each round's ratio). */
   ratio?: number;
+  /** Lowest and highest per-round ratio. */
+  ratioRange?: [number, number];
+  /** Server CPU (user + system) per request, median over rounds. */
+  cpuUsPerOp?: number;
   note?: string;
+}
+
+/** The machine's load average (1, 5, 15 min) when a section started and ended, and its CPU count. */
+export interface MachineLoad {
+  cpus: number;
+  before: number[];
+  after: number[];
+}
+
+/** Starts recording the machine's load; call the result when the section is done. */
+export function recordLoad(): () => MachineLoad {
+  const before = loadavg();
+  return () => ({ cpus: cpus().length, before, after: loadavg() });
 }
 
 export interface BenchSection {
@@ -18,6 +36,7 @@ export interface BenchSection {
   rows: BenchRow[];
   /** Targets and whether they were met, in words. */
   checks?: { target: string; met: boolean; value: string }[];
+  load?: MachineLoad;
 }
 
 export interface Contender {
@@ -67,7 +86,24 @@ async function run(fn: () => unknown, ms: number, samplesUs: number[]): Promise<
   return (ops * 1000) / (last - start);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/**
+ * Runs every case once per round, in the same order each round (the baseline first), so load that
+ * comes and goes on a shared machine hits all cases alike; returns each case's per-round results.
+ * @example const perCase = await inRounds(cases, 5, (c) => measure(c));
+ */
+export async function inRounds<C, R>(
+  cases: readonly C[],
+  rounds: number,
+  runOne: (c: C) => Promise<R>,
+): Promise<R[][]> {
+  const out = cases.map(() => [] as R[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of cases.entries()) out[i]!.push(await runOne(c));
+  }
+  return out;
+}
 
 /** Percentiles of samples in microseconds. */
 export function percentiles(samplesUs: number[]): { p50Us: number; p99Us: number } {
@@ -75,6 +111,8 @@ export function percentiles(samplesUs: number[]): { p50Us: number; p99Us: number
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { p50Us: at(0.5), p99Us: at(0.99) };
 }
+
+const ratio = (r: number | undefined) => (r === undefined ? '' : r.toFixed(r < 0.01 ? 4 : 2));
 
 const fmt = (n: number | undefined, digits = 0) =>
   n === undefined ? '' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(digits || 2);
@@ -86,13 +124,20 @@ export function toMarkdown(section: BenchSection): string {
     '',
     `Baseline (ratio 1.00): ${section.baseline}`,
     '',
-    '| case | ops/s | p50 µs | p99 µs | ratio | note |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
+    '| case | ops/s | p50 µs | p99 µs | ratio | ratio range | server CPU µs/op | note |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...section.rows.map(
       (r) =>
-        `| ${r.case} | ${fmt(r.opsPerSec)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${r.ratio === undefined ? '' : r.ratio.toFixed(r.ratio < 0.01 ? 4 : 2)} | ${r.note ?? ''} |`,
+        `| ${r.case} | ${fmt(r.opsPerSec)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${ratio(r.ratio)} | ${r.ratioRange ? `${ratio(r.ratioRange[0])}–${ratio(r.ratioRange[1])}` : ''} | ${fmt(r.cpuUsPerOp)} | ${r.note ?? ''} |`,
     ),
   ];
+  if (section.load) {
+    const avg = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
+    lines.push(
+      '',
+      `Machine load average (1 / 5 / 15 min) on ${section.load.cpus} CPUs: ${avg(section.load.before)} before, ${avg(section.load.after)} after.`,
+    );
+  }
   if (section.checks?.length) {
     lines.push('', ...section.checks.map((c) => `- ${c.met ? 'met' : 'MISSED'}: ${c.target} (${c.value})`));
   }

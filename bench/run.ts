@@ -6,13 +6,15 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { runRuntimeBench } from '../packages/agents-runtime/bench/runtime.bench';
-import { runHttpBench } from '../packages/api/bench/http.bench';
+import { runHotOrgBench, runHttpBench, runScaleBench } from '../packages/api/bench/http.bench';
 import { runCryptoBench } from '../packages/crypto/bench/crypto.bench';
-import { type BenchSection, toMarkdown, writeResults } from './lib';
+import { type BenchSection, recordLoad, toMarkdown, writeResults } from './lib';
 
 const sections: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'crypto', run: runCryptoBench },
   { name: 'http', run: runHttpBench },
+  { name: 'scale', run: runScaleBench },
+  { name: 'hot-org', run: runHotOrgBench },
   { name: 'runtime', run: runRuntimeBench },
 ];
 
@@ -21,7 +23,9 @@ const tables: string[] = [];
 let missed = 0;
 for (const section of sections.filter((s) => filter.length === 0 || filter.some((f) => s.name.includes(f)))) {
   console.error(`running ${section.name}…`);
+  const loadDuring = recordLoad();
   const result = await section.run();
+  result.load ??= loadDuring();
   const table = toMarkdown(result);
   tables.push(table);
   console.log(`${table}\n`);
