@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock';
 import type { Database } from './schema';
@@ -14,19 +14,44 @@ export interface ListenHandlers {
   onReconnect?(): void;
 }
 
+/**
+ * A hot-path statement run by name. The name must be unique to its text: on Postgres it is a
+ * named prepared statement, parsed and planned once per connection instead of on every call.
+ */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
 /** An open database: the Kysely handle plus what Kysely does not cover. */
 export interface Storage {
   readonly db: Kysely<Database>;
   readonly engine: Engine;
   /** LISTEN on a channel: a dedicated connection on Postgres, in-process on PGlite. */
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
+  /**
+   * Runs one statement outside any transaction (Kysely compiles to unnamed statements, which
+   * Postgres plans on every call). Named unless `preparedStatements` is false.
+   * @example const rows = await storage.query<{ id: string }>(SECRET_BY_ID, [id]);
+   */
+  query<R>(statement: Statement, values: readonly unknown[]): Promise<R[]>;
   /** One round trip; rejects when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export type StorageOptions =
-  | { engine: 'postgres'; url: string; poolSize?: number }
+  | {
+      engine: 'postgres';
+      url: string;
+      poolSize?: number;
+      /**
+       * Named prepared statements for `query` (default true). Turn off behind a pooler that
+       * cannot carry them: PgBouncer in transaction or statement mode before 1.21, or with
+       * `max_prepared_statements = 0`, hands a connection that never prepared the name.
+       */
+      preparedStatements?: boolean;
+    }
   | {
       engine: 'pglite';
       /** Directory to persist into; omitted = in memory. */
@@ -42,10 +67,12 @@ const INT8_OID = 20;
  * @example const storage = await openStorage({ engine: 'pglite', dataDir: './data/pgdata' });
  */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
-  return options.engine === 'postgres' ? openPostgres(options.url, options.poolSize) : openPglite(options);
+  return options.engine === 'postgres'
+    ? openPostgres(options.url, options.poolSize, options.preparedStatements ?? true)
+    : openPglite(options);
 }
 
-function openPostgres(url: string, poolSize = 10): Storage {
+function openPostgres(url: string, poolSize = 10, preparedStatements = true): Storage {
   // int8 (count, bigint) as numbers, like PGlite; we never store values beyond 2^53.
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -63,6 +90,14 @@ function openPostgres(url: string, poolSize = 10): Storage {
   return {
     db,
     engine: 'postgres',
+    async query<R>(statement: Statement, values: readonly unknown[]) {
+      const { rows } = await pool.query({
+        ...(preparedStatements ? { name: statement.name } : {}),
+        text: statement.text,
+        values: values as unknown[],
+      });
+      return rows as R[];
+    },
     async listen(channel, handlers) {
       const stop = await listenWithReconnect(url, channel, handlers);
       listeners.add(stop);
@@ -143,6 +178,11 @@ async function openPglite(options: Extract<StorageOptions, { engine: 'pglite' }>
     return {
       db,
       engine: 'pglite',
+      // Through Kysely's driver, which gives the one connection to one user at a time: a query
+      // straight on `pglite` could land inside another caller's open transaction.
+      async query<R>(statement: Statement, values: readonly unknown[]) {
+        return (await db.executeQuery<R>(CompiledQuery.raw(statement.text, [...values]))).rows;
+      },
       async listen(channel, handlers) {
         return pglite.listen(channel, handlers.onMessage);
       },

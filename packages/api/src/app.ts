@@ -7,13 +7,19 @@ import type { Config } from './core/config';
 import type { AppDeps } from './core/deps';
 import { createEventHub } from './core/event-hub';
 import { openEnvelope, openKeyring } from './core/keyring';
+import { createDecisionCache } from './internal/decision-cache';
 import { sealLegacySecrets } from './secrets/legacy';
 import { createAuthenticator } from './tokens/authenticate';
 
 /** Opens the configured database: Postgres when DATABASE_URL is set, else PGlite under DATA_DIR. */
 export function openConfiguredStorage(config: Config): Promise<Storage> {
   return config.databaseUrl
-    ? openStorage({ engine: 'postgres', url: config.databaseUrl, poolSize: config.dbPoolSize })
+    ? openStorage({
+        engine: 'postgres',
+        url: config.databaseUrl,
+        poolSize: config.dbPoolSize,
+        preparedStatements: config.dbPreparedStatements,
+      })
     : openStorage({ engine: 'pglite', dataDir: join(config.dataDir, 'pgdata') });
 }
 
@@ -39,7 +45,8 @@ export async function openDeps(
     log,
     events,
     auth: createAuthenticator(storage.db, events),
-    accessLog: createAccessLog(storage.db),
+    accessLog: createAccessLog(storage),
+    decisions: createDecisionCache(events),
   };
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest, LogController } from 'fastify';
+import helmet from 'helmet';
 import { adminConsole, type ConsoleOptions, consoleOptionsFromEnv } from './console/plugin';
 import { bearerToken, createContextInner } from './core/context';
 import type { AppDeps } from './core/deps';
+import { directProcedures } from './core/direct-procedures';
 import { httpPolicy, retryAfterMeta } from './core/http-policy';
 import { readiness } from './health/router';
 import { openApiDocs } from './openapi/plugin';
@@ -13,6 +14,12 @@ import { type AppRouter, appRouter } from './router';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** tRPC batches above this size are refused with 400. */
 export const MAX_BATCH_SIZE = 50;
+/** The calls made most (by runtimes and the console), served without tRPC's fetch adapter. */
+const DIRECT_PROCEDURES = {
+  'internal.resolveSecret': 'query',
+  'secrets.get': 'query',
+  'secrets.reveal': 'mutation',
+} as const;
 
 /**
  * The HTTP server: tRPC at /trpc, /healthz, /readyz, the API docs at /docs and /openapi.json,
@@ -28,6 +35,8 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    // One line per request (onResponse below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 5000 },
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
@@ -37,12 +46,9 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
   // Event subscriptions never end on their own: end them when the server closes, so SIGTERM
   // drains in-flight requests instead of waiting on open streams.
   app.addHook('preClose', async () => deps.events.interrupt());
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-  });
-  app.addHook('onRequest', httpPolicy);
-  await app.register(helmet, {
-    global: true,
+  // Built once: helmet's middleware precomputes its headers (CSP included), @fastify/helmet
+  // rebuilt it on every request.
+  const securityHeaders = helmet({
     // Everything the console and /docs load is same-origin, so upgrading requests adds nothing; and
     // over plain HTTP on a non-loopback address (HOST=0.0.0.0 without TLS) it would send the
     // browser to https:// for every script and stylesheet, and the pages would not load.
@@ -50,28 +56,40 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     // Sent by httpPolicy, only over TLS.
     strictTransportSecurity: false,
   });
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id);
+    securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined));
+  });
+  app.addHook('onRequest', httpPolicy);
+  // What Fastify's own request logging would have said about a failure it handled.
+  app.addHook('onError', (req, reply, err, done) => {
+    if (reply.statusCode >= 500) req.log.error({ err }, 'request failed');
+    done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.info({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+    done();
+  });
 
-  await app.register(fastifyTRPCPlugin, {
+  const context = (req: FastifyRequest) =>
+    createContextInner({ deps, token: bearerToken(req.headers.authorization), requestId: req.id, address: req.ip });
+  const trpcOptions = {
+    router: appRouter,
+    maxBatchSize: MAX_BATCH_SIZE,
+    createContext: ({ req }) => context(req),
+    responseMeta: ({ errors }) => retryAfterMeta(errors),
+    onError({ error, path, ctx }) {
+      const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'info';
+      deps.log[level]({ path, code: error.code, reqId: ctx?.requestId, err: error.cause ?? error }, 'procedure failed');
+    },
+  } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
+  await app.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
+  await app.register(directProcedures, {
     prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      maxBatchSize: MAX_BATCH_SIZE,
-      createContext: ({ req }) =>
-        createContextInner({
-          deps,
-          token: bearerToken(req.headers.authorization),
-          requestId: req.id,
-          address: req.ip,
-        }),
-      responseMeta: ({ errors }) => retryAfterMeta(errors),
-      onError({ error, path, ctx }) {
-        const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'info';
-        deps.log[level](
-          { path, code: error.code, reqId: ctx?.requestId, err: error.cause ?? error },
-          'procedure failed',
-        );
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    procedures: DIRECT_PROCEDURES,
+    trpcOptions,
+    context,
+    errorHeaders: (errors) => retryAfterMeta(errors).headers,
   });
 
   app.get('/healthz', async () => ({ ok: true }));

@@ -1,6 +1,7 @@
 import type { Database } from '@strongroom/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { AuditActor } from '../core/actor';
+import { publish } from '../core/event-hub';
 import type { AuditAction } from './actions';
 import { type ChainedFields, GENESIS_HASH, rowHash } from './chain';
 
@@ -21,10 +22,15 @@ const NO_ORG = '00000000-0000-0000-0000-000000000000';
  */
 export async function appendAudit(trx: Transaction<Database>, actor: AuditActor, event: AuditEvent): Promise<void> {
   await appendAuditRows(trx, actor.orgId, [{ actor, event }]);
+  // Every audited change may change who may resolve what: cached decisions of the org end on commit.
+  if (actor.orgId) await publish(trx, { type: 'access.changed', orgId: actor.orgId });
 }
 
+/** The advisory lock that orders appends to one chain, on every instance. */
+export const chainLockKey = (orgId: string | null) => `strongroom:audit:${orgId ?? NO_ORG}`;
+
 /** The last row of a chain: what the next row links to. */
-interface ChainHead {
+export interface ChainHead {
   seq: number;
   hash: string;
 }
@@ -43,7 +49,7 @@ async function readChainHead(db: Kysely<Database>, orgId: string | null): Promis
 }
 
 /** Rows that extend a chain from `head`, each hashing the one before. */
-function chainRows(
+export function chainRows(
   head: ChainHead,
   orgId: string | null,
   entries: readonly { actor: AuditActor; event: AuditEvent }[],
@@ -69,17 +75,17 @@ function chainRows(
   });
 }
 
-/** Appends rows, in order, to one chain (`orgId`, or the platform chain for null), under its lock. */
+/** Appends rows, in order, to one chain (`orgId`, or the platform chain for null), under its lock; returns the new head. */
 export async function appendAuditRows(
   trx: Transaction<Database>,
   orgId: string | null,
   entries: readonly { actor: AuditActor; event: AuditEvent }[],
-): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`strongroom:audit:${orgId ?? NO_ORG}`}, 0))`.execute(trx);
-  await trx
-    .insertInto('audit_log')
-    .values(chainRows(await readChainHead(trx, orgId), orgId, entries))
-    .execute();
+): Promise<ChainHead> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${chainLockKey(orgId)}, 0))`.execute(trx);
+  const rows = chainRows(await readChainHead(trx, orgId), orgId, entries);
+  await trx.insertInto('audit_log').values(rows).execute();
+  const last = rows.at(-1)!;
+  return { seq: last.seq, hash: last.hash };
 }
 
 /** Walks an org's chain in order; the first row whose hash, link or sequence is wrong is broken. */

@@ -32,6 +32,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REVEAL_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DB_PREPARED_STATEMENTS: z.stringbool().default(true),
   DATA_KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(3_600_000).default(300_000),
   MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   MCP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -60,6 +61,8 @@ export interface Config {
   /** Reveals allowed per token per minute. */
   revealRateLimit: number;
   dbPoolSize: number;
+  /** Hot-path queries as named prepared statements; false behind a pooler that cannot carry them. */
+  dbPreparedStatements: boolean;
   /** How long a plaintext data key may be reused before the keyring is asked again. */
   dataKeyCacheMaxAgeMs: number;
   /** MCP validation: connecting (and first byte), then each MCP request. */
@@ -107,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     revealRateLimit: e.REVEAL_RATE_LIMIT,
     dbPoolSize: e.DB_POOL_SIZE,
+    dbPreparedStatements: e.DB_PREPARED_STATEMENTS,
     dataKeyCacheMaxAgeMs: e.DATA_KEY_CACHE_MAX_AGE_MS,
     mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
     mcpRequestTimeoutMs: e.MCP_REQUEST_TIMEOUT_MS,

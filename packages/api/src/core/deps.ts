@@ -3,6 +3,7 @@ import type { Database, Storage } from '@strongroom/db';
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import type { AccessLog } from '../audit/access-log';
+import type { DecisionCache } from '../internal/decision-cache';
 import type { Authenticator } from '../tokens/authenticate';
 import type { Config } from './config';
 import type { EventHub } from './event-hub';
@@ -20,5 +21,7 @@ export interface AppDeps {
   readonly auth: Authenticator;
   /** Group-committed audit rows for reads (reveals, runtime accesses). */
   readonly accessLog: AccessLog;
+  /** Allowed run-time access decisions, dropped by the org's change events. */
+  readonly decisions: DecisionCache;
   readonly log: Logger;
 }

@@ -21,7 +21,13 @@ export interface AuthEvent {
   userId?: string;
 }
 
-export type HubEvent = SecretEvent | AuthEvent;
+/** Any audited change in an org: grants, agents, providers, MCP servers, secrets. Ends cached access decisions. */
+export interface AccessEvent {
+  type: 'access.changed';
+  orgId: string;
+}
+
+export type HubEvent = SecretEvent | AuthEvent | AccessEvent;
 
 /**
  * Queues an event in the caller's transaction. Postgres delivers NOTIFY only on commit, so no
@@ -55,7 +61,11 @@ export function createEventHub(storage: Pick<Storage, 'listen'>) {
             return;
           }
           if (event.type === 'auth.changed') emitter.emit('auth', event);
-          else emitter.emit(`secret:${event.orgId}`, event);
+          else if (event.type === 'access.changed') emitter.emit('access', event);
+          else {
+            emitter.emit(`secret:${event.orgId}`, event);
+            emitter.emit('access', event);
+          }
         },
         onReconnect: () => emitter.emit('resync'),
       });
@@ -70,6 +80,8 @@ export function createEventHub(storage: Pick<Storage, 'listen'>) {
     },
     onSecret: (orgId: string, fn: (event: SecretEvent) => void) => on(`secret:${orgId}`, fn),
     onAuth: (fn: (event: AuthEvent) => void) => on('auth', fn),
+    /** Every org change that may alter an access decision: secret events and `access.changed`. */
+    onAccess: (fn: (event: SecretEvent | AccessEvent) => void) => on('access', fn),
     onResync: (fn: () => void) => on('resync', fn),
   };
 }

@@ -73,10 +73,14 @@ const baseProcedure = t.procedure.use(async ({ next }) => {
 
 export const publicProcedure = baseProcedure;
 
-const authedProcedure = baseProcedure.use(async ({ ctx, next }) => {
+const authedProcedure = baseProcedure.use(async ({ ctx, type, next }) => {
   const actor = await ctx.actor();
   if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid bearer token is required' });
-  return next({ ctx: { actor } });
+  const result = await next({ ctx: { actor } });
+  // A change may change who may resolve what: this instance forgets the org's cached decisions as
+  // soon as it has committed (the others when its NOTIFY reaches them).
+  if (type === 'mutation') ctx.deps.decisions.forgetOrg(actor.orgId);
+  return result;
 });
 
 /** A user token of any role in its org. */

@@ -5,7 +5,7 @@ import type { SecretEvent } from '../core/event-hub';
 import { notFound } from '../core/errors';
 import { legacyTokenOf, mcpCredential } from '../mcp-servers/credentials';
 import { openSecretValue, secretContext } from '../secrets/sealing';
-import { decide, type ResolutionRequest } from './access';
+import type { ResolutionRequest } from './access';
 
 /**
  * Resolves a secret for an agent's run: decides by org, scope, grants and references, and audits
@@ -20,7 +20,7 @@ export async function resolveSecret(
   const { deps } = call;
   const by = auditActor(call.actor, call.requestId);
   const metadata = { agentId: input.agentId, chatId: input.chatId ?? null, runId: input.runId ?? null };
-  const { secret, decision } = await decide(deps.db, input);
+  const { secret, decision } = await deps.decisions.decide(deps.storage, input);
   if (!decision.allowed) {
     await deps.accessLog.record(by, {
       action: 'secret.access_denied',

@@ -7,8 +7,9 @@ import { auditActor } from '../core/actor';
 import type { Call } from '../core/call';
 import { AppError, isUniqueViolation, notFound } from '../core/errors';
 import { publish } from '../core/event-hub';
-import { consumeRateLimit } from '../core/rate-limit';
+import { enforceRateLimit } from '../core/rate-limit';
 import { iso, isoOrNull } from '../core/schemas';
+import { countRevealAndRead, readSecretMeta, type SecretMetaRow } from './hot-reads';
 import { referrersOf } from './references';
 import type {
   createSecretInput,
@@ -24,7 +25,7 @@ import { openSecretValue, sealSecretValue, secretContext } from './sealing';
 
 const REVEAL_WINDOW_MS = 60_000;
 
-function toMeta(row: SecretRow, usedBy: UsedBy[]): SecretMeta {
+function toMeta(row: Omit<SecretMetaRow, 'used_by'>, usedBy: UsedBy[]): SecretMeta {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -63,7 +64,7 @@ async function lockSecret(trx: Transaction<Database>, orgId: string, id: string)
   return row;
 }
 
-function requireSealed(row: SecretRow): Uint8Array {
+function requireSealed(row: Pick<SecretRow, 'value'>): Uint8Array {
   if (!row.value) {
     throw new AppError('PRECONDITION_FAILED', 'This legacy secret is not sealed yet; restart the server to seal it', {
       reason: 'LEGACY_UNSEALED',
@@ -129,15 +130,9 @@ export async function listSecrets(call: Call, input: z.output<typeof listSecrets
 }
 
 export async function getSecret(call: Call, id: string): Promise<SecretMeta> {
-  const row = await call.deps.db
-    .selectFrom('secrets')
-    .selectAll()
-    .where('id', '=', id)
-    .where('org_id', '=', call.actor.orgId)
-    .executeTakeFirst();
+  const row = await readSecretMeta(call.deps.storage, call.actor.orgId, id);
   if (!row) throw notFound('Secret');
-  const [meta] = await withReferrers(call.deps.db, call.actor.orgId, [row]);
-  return meta!;
+  return toMeta(row, row.used_by);
 }
 
 export async function createSecret(call: Call, input: z.output<typeof createSecretInput>): Promise<SecretMeta> {
@@ -259,15 +254,15 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
 
 export async function revealSecret(call: Call, input: z.output<typeof revealInput>) {
   const { deps, actor } = call;
-  await consumeRateLimit(deps.db, `reveal:${actor.tokenId}`, deps.config.revealRateLimit, REVEAL_WINDOW_MS);
-  const row = await deps.db
-    .selectFrom('secrets')
-    .selectAll()
-    .where('id', '=', input.id)
-    .where('org_id', '=', actor.orgId)
-    .executeTakeFirst();
-  if (!row) throw notFound('Secret');
-  const value = await openSecretValue(deps, secretContext(row.org_id, row.id, row.version), requireSealed(row));
+  const row = await countRevealAndRead(deps.storage, {
+    limitKey: `reveal:${actor.tokenId}`,
+    windowMs: REVEAL_WINDOW_MS,
+    orgId: actor.orgId,
+    id: input.id,
+  });
+  enforceRateLimit(row, deps.config.revealRateLimit, REVEAL_WINDOW_MS);
+  if (!row.id || row.version === null) throw notFound('Secret');
+  const value = await openSecretValue(deps, secretContext(actor.orgId, row.id, row.version), requireSealed(row));
   // The value leaves only once its audit row has committed.
   await deps.accessLog.record(auditActor(actor, call.requestId), {
     action: 'secret.reveal',

@@ -1,0 +1,73 @@
+import type { SecretRow, Statement, Storage } from '@strongroom/db';
+import { COUNT_USE_SQL } from '../core/rate-limit';
+import type { UsedBy } from './schemas';
+
+/** What `secrets.get` shows: the row's metadata and what references it. */
+export type SecretMetaRow = Pick<
+  SecretRow,
+  | 'id'
+  | 'org_id'
+  | 'name'
+  | 'namespace'
+  | 'scope'
+  | 'description'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
+  | 'rotated_at'
+  | 'created_by'
+> & { used_by: UsedBy[] };
+
+/** $1 secret, $2 org: the metadata and referrers (providers first) in one round trip. */
+const SECRET_META: Statement = {
+  name: 'strongroom_secret_meta_v1',
+  text: `
+    select s.id, s.org_id, s.name, s.namespace, s.scope, s.description, s.version, s.created_at, s.updated_at,
+      s.rotated_at, s.created_by,
+      coalesce((select json_agg(u) from (
+        select 'provider' as type, p.id, p.name from providers p where p.org_id = s.org_id and p.secret_ref = s.id
+        union all
+        select 'mcpServer' as type, m.id, m.name from mcp_servers m where m.org_id = s.org_id and m.secret_ref = s.id
+      ) u), '[]'::json) as used_by
+    from secrets s where s.id = $1 and s.org_id = $2`,
+};
+
+/**
+ * $1 rate-limit key, $2 window ms, $3 secret, $4 org: counts the reveal and reads the envelope,
+ * one round trip. The count commits without waiting for the WAL flush: every reveal of a token
+ * updates one row, and waiting for the disk while holding its lock would queue them all behind
+ * it. Counts are exact while Postgres runs; a crash may forget the last few (a rate limit, not a
+ * record: the reveal's audit row commits durably).
+ */
+const REVEAL_READ: Statement = {
+  name: 'strongroom_reveal_read_v1',
+  text: `
+    with relaxed as (select set_config('synchronous_commit', 'off', true)),
+      counted as (${COUNT_USE_SQL})
+    select counted.count, counted.window_start, s.id, s.org_id, s.version, s.value
+    from relaxed, counted left join secrets s on s.id = $3 and s.org_id = $4`,
+};
+
+export async function readSecretMeta(storage: Pick<Storage, 'query'>, orgId: string, id: string) {
+  const [row] = await storage.query<SecretMetaRow>(SECRET_META, [id, orgId]);
+  return row;
+}
+
+/**
+ * Counts a reveal against its rate-limit key and reads the secret's envelope, whether or not the
+ * secret exists (a missing one still counts, so probing ids costs the same as revealing).
+ */
+export async function countRevealAndRead(
+  storage: Pick<Storage, 'query'>,
+  input: { limitKey: string; windowMs: number; orgId: string; id: string },
+) {
+  const [row] = await storage.query<{
+    count: number;
+    window_start: Date;
+    id: string | null;
+    org_id: string | null;
+    version: number | null;
+    value: Uint8Array | null;
+  }>(REVEAL_READ, [input.limitKey, input.windowMs, input.id, input.orgId]);
+  return row!;
+}
