@@ -3,7 +3,7 @@
  * under bench/results/; a full run also rewrites docs/performance.md. `npm run bench -- crypto`
  * runs the sections whose name matches.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { runRuntimeBench } from '../packages/agents-runtime/bench/runtime.bench';
 import { runHotOrgBench, runHttpBench, runScaleBench } from '../packages/api/bench/http.bench';
@@ -18,6 +18,7 @@ const sections: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'runtime', run: runRuntimeBench },
 ];
 
+const HISTORY_MARKER = '<!-- kept by npm run bench: history and notes below -->';
 const filter = process.argv.slice(2);
 const tables: string[] = [];
 let missed = 0;
@@ -34,9 +35,12 @@ for (const section of sections.filter((s) => filter.length === 0 || filter.some(
 }
 if (filter.length === 0) {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const doc = new URL('../docs/performance.md', import.meta.url);
+  // What follows the marker (earlier figures, notes) is written by hand and kept.
+  const kept = existsSync(doc) ? readFileSync(doc, 'utf8').split(HISTORY_MARKER)[1] : undefined;
   writeFileSync(
-    new URL('../docs/performance.md', import.meta.url),
-    `# Performance\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${machine}). Every ratio is against a\nbaseline measured in the same run; absolute figures move with the machine, ratios much less.\nJSON for each section is in \`bench/results/\`.\n\n${tables.join('\n\n')}\n`,
+    doc,
+    `# Performance\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${machine}). Every ratio is against a\nbaseline measured in the same run; absolute figures move with the machine, ratios much less.\nJSON for each section is in \`bench/results/\`.\n\n${tables.join('\n\n')}\n${kept === undefined ? '' : `\n${HISTORY_MARKER}${kept}`}`,
   );
   console.error('wrote docs/performance.md');
 }

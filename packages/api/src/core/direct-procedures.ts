@@ -7,8 +7,8 @@ import type { Context } from './context';
 
 type TrpcOptions = FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
 
+/** Registered with Fastify's `prefix` (the tRPC prefix): each procedure is served at `<prefix>/<path>`. */
 export interface DirectProcedureOptions {
-  prefix: string;
   /** Procedure paths served here, with their type (queries on GET, mutations on POST). */
   procedures: Record<string, 'query' | 'mutation'>;
   trpcOptions: TrpcOptions;
@@ -45,7 +45,7 @@ export async function directProcedures(app: FastifyInstance, opts: DirectProcedu
   for (const [path, type] of Object.entries(opts.procedures)) {
     app.route({
       method: type === 'query' ? 'GET' : 'POST',
-      url: `${opts.prefix}/${path}`,
+      url: `/${path}`,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const query = req.query as Record<string, string | undefined>;
         const accept = req.headers['trpc-accept'] ?? req.headers.accept ?? '';

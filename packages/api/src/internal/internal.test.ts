@@ -1,7 +1,11 @@
 import { createStrongroomClient, isStrongroomError } from '@strongroom/client';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDeps } from '../app';
+import { createContextInner } from '../core/context';
+import { createLogger } from '../core/logger';
 import { setInfraSecret } from '../infra-secrets/service';
+import { createCaller } from '../router';
 import { expectTRPCError } from '../testing/expect-error';
 import { createTestAgent, createTestApp, startTestServer, type TestApp } from '../testing/harness';
 import { runCli } from '../testing/processes';
@@ -95,6 +99,47 @@ describe('internal.resolveSecret', () => {
       worker.internal.resolveSecret({ orgId: app.orgA.orgId, secretId: id, agentId, chatId: crypto.randomUUID() }),
       'NOT_FOUND',
     );
+  });
+});
+
+describe('cached access decisions', () => {
+  it('a change in the org ends a cached allow at once on this instance, and on another when its event arrives', async () => {
+    const { id } = await admin.secrets.create({ name: 'cached-tool-key', value: 'cached-tool', scope: 'agent' });
+    const req = { orgId: app.orgA.orgId, secretId: id, agentId };
+    // Another instance on the same database, with its own cache and LISTEN connection.
+    const other = await openDeps(app.deps.config, createLogger('silent'), {
+      storage: app.storage,
+      keyring: app.deps.keyring,
+    });
+    const otherWorker = createCaller(createContextInner({ deps: other, token: app.orgA.workerToken }));
+    try {
+      for (const w of [worker, otherWorker, worker, otherWorker])
+        expect((await w.internal.resolveSecret(req)).value).toBe('cached-tool');
+      // The secret becomes a provider's key: only agents on that provider may have it now.
+      await admin.providers.create({
+        name: 'now-uses-cached',
+        providerType: 'cloudflare-ai-gateway',
+        kind: 'openai',
+        secretRef: id,
+        config: { accountId: '0123456789abcdef0123456789abcdef', gateway: 'test-gateway' },
+      });
+      await expectTRPCError(worker.internal.resolveSecret(req), 'FORBIDDEN');
+      const deadline = Date.now() + 5_000;
+      let refused = false;
+      while (!refused && Date.now() < deadline) {
+        refused = await otherWorker.internal.resolveSecret(req).then(
+          () => false,
+          () => true,
+        );
+        if (!refused) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(refused, 'the other instance still allowed it 5 s after the change').toBe(true);
+      await expectTRPCError(otherWorker.internal.resolveSecret(req), 'FORBIDDEN');
+      // Every resolve was audited, cached decision or not.
+      expect((await auditOf('secret.access', id)).length).toBe(4);
+    } finally {
+      await other.events.stop();
+    }
   });
 });
 

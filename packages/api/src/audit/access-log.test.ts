@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditActor } from '../core/actor';
+import { createTestApp, type TestApp } from '../testing/harness';
+import { createAccessLog } from './access-log';
+import { verifyChain } from './service';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(() => app.close());
+
+const worker = (orgId: string, n: number): AuditActor => ({
+  orgId,
+  actorType: 'worker',
+  actorId: null,
+  requestId: `req-${n}`,
+});
+
+const access = (targetId: string, runId: string) =>
+  ({ action: 'secret.access', targetType: 'secret', targetId, metadata: { runId } }) as const;
+
+const rowsFor = (prefix: string) =>
+  app.deps.db.selectFrom('audit_log').select('target_id').where('target_id', 'like', `${prefix}%`).execute();
+
+describe('read-audit group commit', () => {
+  it('a member Postgres refuses fails alone; the rest of its group commits, in one valid chain', async () => {
+    const orgId = app.orgA.orgId;
+    const log = createAccessLog(app.deps.storage);
+    // The first group learns the chain's head; the next one is a single statement from it.
+    await log.record(worker(orgId, 0), access('group-warm', 'run-0'));
+    const results = await Promise.allSettled(
+      // A NUL in jsonb is refused by Postgres (inputs reject it earlier; this is the net under that).
+      [1, 2, 3, 4, 5].map((n) =>
+        log.record(worker(orgId, n), access(`group-${n}`, n === 3 ? 'bad\u0000run' : `run-${n}`)),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((await rowsFor('group-')).map((r) => r.target_id).sort()).toEqual([
+      'group-1',
+      'group-2',
+      'group-4',
+      'group-5',
+      'group-warm',
+    ]);
+    expect(await verifyChain(app.deps.db, orgId)).toMatchObject({ ok: true });
+  });
+
+  it('two instances and transactional writers extend one chain: stale heads retry under the lock, no row lost', async () => {
+    const orgId = app.orgB.orgId;
+    const before = await verifyChain(app.deps.db, orgId);
+    const [a, b] = [createAccessLog(app.deps.storage), createAccessLog(app.deps.storage)];
+    const admin = app.caller(app.orgB.adminToken);
+    for (const wave of [1, 2, 3]) {
+      await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? a : b).record(worker(orgId, i), access(`wave-${wave}-${i}`, `run-${i}`)),
+        ),
+        admin.secrets.create({ name: `chain-wave-${wave}`, value: 'v', scope: 'agent' }),
+      ]);
+    }
+    expect(await rowsFor('wave-')).toHaveLength(60);
+    expect(await verifyChain(app.deps.db, orgId)).toEqual({ ok: true, checked: before.checked + 63 });
+  });
+});
