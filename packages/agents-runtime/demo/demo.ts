@@ -38,7 +38,8 @@ const [gateway, mcp] = await Promise.all([
   startGatewayStandIn({ gatewayToken: GATEWAY_TOKEN }),
   startMcpTestServer({ token: MCP_TOKEN }),
 ]);
-const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+// The MCP server runs on this machine's loopback, which the address guard refuses unless allowed.
+const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', MCP_ALLOWED_HOSTS: '127.0.0.1' });
 const deps = await openDeps(config, createLogger('warn', process.stderr));
 await prepareDatabase(deps);
 const org = (await bootstrapIfEmpty(deps.db))!;
@@ -84,7 +85,12 @@ try {
     if (toolMessages.length === 1) return { toolCalls: [{ name: 'whoami', args: {} }] };
     return { text: `20 + 22 = 42, and the tools server reported ${JSON.stringify(toolMessages[1]!.content)}.` };
   });
-  const runtime = createAgentsRuntime({ url, workerToken: org.workerToken!, gateway: { baseUrl: gateway.url } });
+  const runtime = createAgentsRuntime({
+    url,
+    workerToken: org.workerToken!,
+    gateway: { baseUrl: gateway.url },
+    mcp: { allowedHosts: ['127.0.0.1'] },
+  });
   const question = 'What is 20 + 22? And who does the tools server think I am?';
   const result = await runtime.runAgent({
     orgId: me.id,

@@ -1,4 +1,5 @@
 import { createMCPClient } from '@ai-sdk/mcp';
+import { AddressGuardError } from '@strongroom/address-guard';
 import type { ToolSet } from 'ai';
 import { AgentsRuntimeError } from './errors';
 import type { Scrubber } from './scrub';
@@ -14,9 +15,10 @@ export interface McpEndpoint {
 /**
  * Connects to each MCP server with its token and returns their tools, each wrapped so that what
  * a tool returns — which goes straight back into model context — is scrubbed of every value
- * resolved for the run (a tool that echoes its own Authorization header leaks nothing).
+ * resolved for the run (a tool that echoes its own Authorization header leaks nothing). `fetch` is
+ * the address guard's: it refuses blocked destinations and connects only to checked addresses.
  */
-export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fetch?: typeof globalThis.fetch) {
+export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fetch: typeof globalThis.fetch) {
   const clients: { close(): Promise<void> }[] = [];
   const close = async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
@@ -29,16 +31,17 @@ export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fe
           type: 'http',
           url: endpoint.url,
           ...(endpoint.token ? { headers: { Authorization: `Bearer ${endpoint.token}` } } : {}),
-          ...(fetch ? { fetch } : {}),
+          fetch,
         },
       }).catch((err: unknown) => {
-        throw new AgentsRuntimeError(
-          'MCP_SERVER_FAILED',
-          `MCP server "${endpoint.name}" failed: ${scrub.text(String((err as Error)?.message ?? err))}`,
-          {
-            mcpServerId: endpoint.id,
-          },
-        );
+        const guard = [err, (err as Error)?.cause].find((e) => e instanceof AddressGuardError);
+        const why =
+          guard?.code === 'UNRESOLVED' || !guard
+            ? String((guard ?? (err as Error))?.message ?? err)
+            : `refused by the address guard: ${guard.message}`;
+        throw new AgentsRuntimeError('MCP_SERVER_FAILED', `MCP server "${endpoint.name}" failed: ${scrub.text(why)}`, {
+          mcpServerId: endpoint.id,
+        });
       });
       clients.push(client);
       const offered = await client.tools();

@@ -1,3 +1,4 @@
+import { createGuardedFetch, parseAllowlist } from '@strongroom/address-guard';
 import { createStrongroomClient, isStrongroomError, type RouterOutputs } from '@strongroom/client';
 import { AiGatewayDoesNotExist, AiGatewayUnauthorizedError, createAiGateway } from 'ai-gateway-provider';
 import { createUnified } from 'ai-gateway-provider/providers/unified';
@@ -20,8 +21,19 @@ export interface AgentsRuntimeOptions {
     token?: string;
   };
   cache?: { maxAgeMs?: number };
+  mcp?: {
+    /**
+     * Destinations allowed although the address guard blocks them (loopback, private, link-local,
+     * metadata…): host names, IP addresses or CIDRs, as an array or a comma-separated string.
+     * Default: `MCP_ALLOWED_HOSTS`, the same setting the API uses.
+     */
+    allowedHosts?: string | readonly string[];
+    /** Time to connect and receive response headers per MCP request, in ms (default 300 000). */
+    timeoutMs?: number;
+  };
   /** Model/tool round trips per run (default 5). */
   maxSteps?: number;
+  /** For calls to Strongroom and the gateway; MCP servers are always reached through the address guard. */
   fetch?: typeof globalThis.fetch;
 }
 
@@ -54,6 +66,12 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
   const baseUrl = options.gateway?.baseUrl ?? DEFAULT_GATEWAY_BASE_URL;
   const gatewayTokenOverride = options.gateway?.token ?? process.env.AI_GATEWAY_TOKEN;
   const maxSteps = options.maxSteps ?? 5;
+  const mcpFetch = createGuardedFetch({
+    allow: parseAllowlist(options.mcp?.allowedHosts ?? process.env.MCP_ALLOWED_HOSTS ?? '', {
+      setting: options.mcp?.allowedHosts === undefined ? 'MCP_ALLOWED_HOSTS' : '`mcp.allowedHosts`',
+    }),
+    timeoutMs: options.mcp?.timeoutMs ?? 300_000,
+  });
   const subscriptions = new Map<string, { unsubscribe(): void }>();
 
   /**
@@ -196,7 +214,7 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     const mcp = await openMcpTools(
       config.mcpServers.map((s, i) => ({ id: s.id, name: s.name, url: s.url, token: mcpTokens[i] ?? null })),
       scrub,
-      options.fetch,
+      mcpFetch,
     );
     return { config, scrub, model, mcp };
   }

@@ -19,6 +19,8 @@ const GATEWAY_TOKEN = makeCanary('gateway-token');
 const PROVIDER_KEY = makeCanary('sk-provider-key');
 const MCP_TOKEN = makeCanary('mcp-token');
 const CONFIG = { accountId: '0123456789abcdef0123456789abcdef', gateway: 'agents' };
+/** The test MCP server is on loopback, which the address guard refuses unless allowed. */
+const mcpAllowed = { allowedHosts: ['127.0.0.1'] };
 
 let app: TestApp;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -33,7 +35,7 @@ beforeAll(async () => {
     startGatewayStandIn({ gatewayToken: GATEWAY_TOKEN }),
     startMcpTestServer({ token: MCP_TOKEN }),
   ]);
-  app = await createTestApp();
+  app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: '127.0.0.1,localhost' } });
   server = await startTestServer(app);
   await setInfraSecret(app.deps, 'ai-gateway-token', GATEWAY_TOKEN);
   const admin = app.caller(app.orgA.adminToken);
@@ -62,6 +64,7 @@ beforeAll(async () => {
     url: server.url,
     workerToken: app.orgA.workerToken,
     gateway: { baseUrl: gateway.url },
+    mcp: mcpAllowed,
   });
 });
 afterAll(async () => {
@@ -190,6 +193,7 @@ describe('typed errors, none carrying a credential', () => {
       url: server.url,
       workerToken: app.orgA.workerToken,
       gateway: { baseUrl: gateway.url, token: 'wrong' },
+      mcp: mcpAllowed,
     });
     expect(await failure(turn(wrongToken))).toBe('GATEWAY_UNAUTHORIZED');
     wrongToken.close();
@@ -197,6 +201,7 @@ describe('typed errors, none carrying a credential', () => {
       url: server.url,
       workerToken: app.orgA.workerToken,
       gateway: { baseUrl: 'http://127.0.0.1:9' },
+      mcp: mcpAllowed,
     });
     expect(await failure(turn(nowhere))).toBe('GATEWAY_UNREACHABLE');
     nowhere.close();
@@ -234,6 +239,105 @@ describe('typed errors, none carrying a credential', () => {
     expect(await failure(runtime.resolveSecret({ orgId: app.orgA.orgId, secretId: orgSecret.id, agentId }))).toBe(
       'GRANT_DENIED',
     );
+  });
+});
+
+describe('MCP connections go through the address guard', () => {
+  const turn = (r: ReturnType<typeof createAgentsRuntime>, id = agentId) =>
+    r.runAgent({ orgId: app.orgA.orgId, agentId: id, messages: [{ role: 'user', content: 'hi' }] });
+  const refusal = (run: Promise<unknown>) =>
+    run.then(
+      () => {
+        throw new Error('expected the run to fail');
+      },
+      (e: AgentsRuntimeError) => e,
+    );
+
+  it('refuses a loopback MCP server unless allowed, without connecting to it', async () => {
+    const saved = process.env.MCP_ALLOWED_HOSTS;
+    delete process.env.MCP_ALLOWED_HOSTS;
+    const guarded = createAgentsRuntime({
+      url: server.url,
+      workerToken: app.orgA.workerToken,
+      gateway: { baseUrl: gateway.url },
+    });
+    try {
+      const before = mcp.hits;
+      const err = await refusal(turn(guarded));
+      expect(err).toBeInstanceOf(AgentsRuntimeError);
+      expect(err.code).toBe('MCP_SERVER_FAILED');
+      expect(err.message).toMatch(
+        /refused by the address guard: 127\.0\.0\.1 is a loopback address; .*MCP_ALLOWED_HOSTS/,
+      );
+      expect(mcp.hits).toBe(before);
+    } finally {
+      guarded.close();
+    }
+    // The default allowlist is the API's setting, MCP_ALLOWED_HOSTS.
+    process.env.MCP_ALLOWED_HOSTS = '127.0.0.1';
+    const fromEnv = createAgentsRuntime({
+      url: server.url,
+      workerToken: app.orgA.workerToken,
+      gateway: { baseUrl: gateway.url },
+    });
+    try {
+      gateway.script(() => ({ text: 'ok' }));
+      expect((await turn(fromEnv)).text).toBe('ok');
+    } finally {
+      fromEnv.close();
+      if (saved === undefined) delete process.env.MCP_ALLOWED_HOSTS;
+      else process.env.MCP_ALLOWED_HOSTS = saved;
+    }
+  });
+
+  it('refuses a stored URL that points at cloud metadata, even one written around the API', async () => {
+    const admin = app.caller(app.orgA.adminToken);
+    const planted = await admin.mcpServers.create({ name: 'planted', url: 'http://127.0.0.1:9/mcp' });
+    await app.deps.db
+      .updateTable('mcp_servers')
+      .set({ url: 'http://169.254.169.254/latest/meta-data/' })
+      .where('id', '=', planted.id)
+      .execute();
+    const victim = await admin.agents.create({
+      name: 'victim',
+      providerId,
+      modelId: 'gpt-4o-mini',
+      mcpServerIds: [planted.id],
+    });
+    const err = await refusal(turn(runtime, victim.id));
+    expect(err.code).toBe('MCP_SERVER_FAILED');
+    expect(err.message).toMatch(/169\.254\.169\.254 is a cloud metadata address/);
+  });
+
+  it('reaches an MCP server named by host name (localhost) when the name is allowed', async () => {
+    const admin = app.caller(app.orgA.adminToken);
+    const token = await admin.secrets.create({ name: 'tools-token-by-name', value: MCP_TOKEN, scope: 'agent' });
+    const byName = await admin.mcpServers.create({
+      name: 'tools by name',
+      url: mcp.url.replace('127.0.0.1', 'localhost'),
+      secretRef: token.id,
+    });
+    const agent = await admin.agents.create({
+      name: 'by name',
+      providerId,
+      modelId: 'gpt-4o-mini',
+      mcpServerIds: [byName.id],
+    });
+    const named = createAgentsRuntime({
+      url: server.url,
+      workerToken: app.orgA.workerToken,
+      gateway: { baseUrl: gateway.url },
+      mcp: { allowedHosts: 'localhost' },
+    });
+    try {
+      toolThenAnswer();
+      const before = mcp.hits;
+      const result = await turn(named, agent.id);
+      expect(JSON.stringify(result)).toContain('called with: Bearer [redacted]');
+      expect(mcp.hits).toBeGreaterThan(before);
+    } finally {
+      named.close();
+    }
   });
 });
 

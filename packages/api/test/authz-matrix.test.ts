@@ -178,7 +178,8 @@ let fixtures: Fixtures;
 const procedures = Object.keys(appRouter._def.procedures).sort();
 
 beforeAll(async () => {
-  app = await createTestApp();
+  // Loopback allowed, so the MCP server below (port 9: refused at once) can be stored and validated.
+  app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: '127.0.0.1' } });
   const admin = app.caller(app.orgA.adminToken);
   const secret = await admin.secrets.create({ name: 'matrix', value: 'matrix-value', scope: 'org' });
   await admin.secrets.update({ id: secret.id, value: 'matrix-value-2' });
@@ -194,7 +195,7 @@ beforeAll(async () => {
     secretRef: key.id,
     config: CONFIG,
   });
-  // Unreachable on purpose (port 9, loopback refused by default): validate answers fast.
+  // Unreachable on purpose (port 9): validate answers fast.
   const mcp = await admin.mcpServers.create({ name: 'm', url: 'http://127.0.0.1:9/mcp', secretRef: key.id });
   const agent = await admin.agents.create({
     name: 'a',

@@ -24,7 +24,7 @@ async function expectFailure(call: Promise<unknown>) {
 }
 
 beforeAll(async () => {
-  app = await createTestApp();
+  app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: '127.0.0.1' } });
   server = await startTestServer(app);
   const sr = createStrongroomClient({ url: server.url, token: app.orgA.adminToken });
   const keep = <T>(v: T) => (seen.push(v), v);

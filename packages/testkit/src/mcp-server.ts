@@ -5,7 +5,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { z } from 'zod';
 
 /**
- * Real MCP servers for tests, on 127.0.0.1, from `@modelcontextprotocol/sdk` (Streamable HTTP,
+ * Real MCP servers for tests, on 127.0.0.1 (or ::1), from `@modelcontextprotocol/sdk` (Streamable HTTP,
  * stateless, JSON responses). The MCP server requires `Authorization: Bearer <token>` and offers
  * `echo`, `add`, and `whoami` — which returns the Authorization header it received, as a careless
  * tool might, so tests can prove the runtime keeps it out of model context.
@@ -19,7 +19,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-async function listen(server: Server, sockets: Set<Socket>, counter: { hits: number }, path = ''): Promise<TestServer> {
+/** The loopback address a test server listens on: IPv4 by default, or IPv6 `::1`. */
+export type LoopbackHost = '127.0.0.1' | '::1';
+
+async function listen(
+  server: Server,
+  sockets: Set<Socket>,
+  counter: { hits: number },
+  path = '',
+  host: LoopbackHost = '127.0.0.1',
+): Promise<TestServer> {
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -29,10 +38,13 @@ async function listen(server: Server, sockets: Set<Socket>, counter: { hits: num
     counter.hits++;
     headers.push({ ...req.headers });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}${path}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`,
     get hits() {
       return counter.hits;
     },
@@ -67,7 +79,7 @@ function buildMcp(): McpServer {
 }
 
 /** An MCP server at `/mcp` that answers 401 without the right bearer token. */
-export async function startMcpTestServer(options: { token: string }): Promise<TestServer> {
+export async function startMcpTestServer(options: { token: string; host?: LoopbackHost }): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const counter = { hits: 0 };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -84,20 +96,32 @@ export async function startMcpTestServer(options: { token: string }): Promise<Te
     await mcp.connect(transport);
     await transport.handleRequest(req, res);
   });
-  return listen(server, sockets, counter, '/mcp');
+  return listen(server, sockets, counter, '/mcp', options.host);
 }
 
 /** A web server that is not an MCP server: any request gets an HTML page. */
-export async function startPlainHttpServer(): Promise<TestServer> {
+export async function startPlainHttpServer(options: { host?: LoopbackHost } = {}): Promise<TestServer> {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<!doctype html><title>Welcome</title><h1>It works!</h1>');
   });
-  return listen(server, new Set(), { hits: 0 });
+  return listen(server, new Set(), { hits: 0 }, '', options.host);
 }
 
 /** A server that accepts connections and requests and never answers. */
 export async function startSilentServer(): Promise<TestServer> {
   const server = createServer(() => {});
   return listen(server, new Set(), { hits: 0 });
+}
+
+/**
+ * Whether this machine can listen on the IPv6 loopback `::1` (containers often cannot).
+ * @example it.runIf(await hasIpv6Loopback())('works over IPv6', ...)
+ */
+export async function hasIpv6Loopback(): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(0, '::1', () => server.close(() => resolve(true)));
+  });
 }

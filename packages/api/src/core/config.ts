@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseAllowlist } from '@strongroom/address-guard';
 import { z } from 'zod';
 
 const optionalString = z
@@ -91,6 +92,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  try {
+    parseAllowlist(e.MCP_ALLOWED_HOSTS ?? '', { setting: 'MCP_ALLOWED_HOSTS' });
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
+  }
   const dataDir = resolve(e.DATA_DIR);
   const kekFile = e.KEK_FILE ? (isAbsolute(e.KEK_FILE) ? e.KEK_FILE : resolve(e.KEK_FILE)) : join(dataDir, 'kek.json');
   return Object.freeze({
@@ -103,10 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? { keyId: e.KMS_KEY_ID, endpoint: e.KMS_ENDPOINT, region: e.KMS_REGION ?? e.AWS_REGION ?? 'us-east-1' }
       : undefined,
     aiGatewayToken: e.AI_GATEWAY_TOKEN,
-    mcpAllowedHosts: (e.MCP_ALLOWED_HOSTS ?? '')
-      .split(',')
-      .map((h) => h.trim())
-      .filter(Boolean),
+    mcpAllowedHosts: (e.MCP_ALLOWED_HOSTS ?? '').split(/[\s,]+/).filter(Boolean),
     logLevel: e.LOG_LEVEL,
     revealRateLimit: e.REVEAL_RATE_LIMIT,
     dbPoolSize: e.DB_POOL_SIZE,

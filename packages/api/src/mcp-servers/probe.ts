@@ -1,8 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { AddressGuardError, type Allowlist, createGuardedFetch } from '@strongroom/address-guard';
 import type { McpTool } from '@strongroom/db';
-import { type Allowlist, BlockedAddressError } from './address-guard';
-import { createPinnedFetch } from './pinned-fetch';
 
 export type ProbeErrorCode = 'UNAUTHORIZED' | 'UNREACHABLE' | 'TIMEOUT' | 'NOT_MCP' | 'BLOCKED_ADDRESS';
 export type ProbeResult =
@@ -22,7 +21,11 @@ const codeOf = (err: unknown): string | undefined => {
 
 /** Names the cause in words a person can act on; never echoes the token. */
 function explain(err: unknown, host: string, timeoutMs: number): { code: ProbeErrorCode; message: string } {
-  if (err instanceof BlockedAddressError) return { code: 'BLOCKED_ADDRESS', message: err.message };
+  if (err instanceof AddressGuardError) {
+    return err.code === 'UNRESOLVED'
+      ? { code: 'UNREACHABLE', message: `${host} could not be reached: ${err.message}` }
+      : { code: 'BLOCKED_ADDRESS', message: err.message };
+  }
   if (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403)) {
     return {
       code: 'UNAUTHORIZED',
@@ -56,7 +59,7 @@ function explain(err: unknown, host: string, timeoutMs: number): { code: ProbeEr
 export async function probeMcpServer(url: string, token: string | null, options: ProbeOptions): Promise<ProbeResult> {
   const target = new URL(url);
   const transport = new StreamableHTTPClientTransport(target, {
-    fetch: createPinnedFetch({ allow: options.allow, timeoutMs: options.connectTimeoutMs }),
+    fetch: createGuardedFetch({ allow: options.allow, timeoutMs: options.connectTimeoutMs }),
     ...(token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {}),
   });
   const client = new Client({ name: 'strongroom-validate', version: '1.0.0' });

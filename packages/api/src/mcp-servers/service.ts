@@ -7,8 +7,8 @@ import type { Call } from '../core/call';
 import { badInput, notFound } from '../core/errors';
 import { iso, isoOrNull } from '../core/schemas';
 import { openSecretValue, secretContext } from '../secrets/sealing';
-import { parseAllowlist } from './address-guard';
 import { legacyTokenOf, mcpCredential } from './credentials';
+import { mcpAllowlist, requireAllowedUrl } from './destination';
 import { probeMcpServer, type ProbeResult } from './probe';
 import type { createMcpServerInput, McpServer, updateMcpServerInput, validateInput } from './schemas';
 
@@ -74,6 +74,7 @@ export const getMcpServer = (call: Call, id: string) => loadServer(call.deps.db,
 /** @example await createMcpServer(ctx, { name: 'Tools', url: 'https://mcp.example.com/mcp', secretRef }) */
 export async function createMcpServer(call: Call, input: z.output<typeof createMcpServerInput>): Promise<McpServer> {
   const { actor } = call;
+  await requireAllowedUrl(call.deps.config, input.url);
   const id = await call.deps.db.transaction().execute(async (trx) => {
     if (input.secretRef) await requireSecret(trx, actor.orgId, input.secretRef);
     const row = await trx
@@ -109,6 +110,7 @@ async function clearLegacyToken(trx: Transaction<Database>, id: string) {
 
 export async function updateMcpServer(call: Call, input: z.output<typeof updateMcpServerInput>): Promise<McpServer> {
   const { actor } = call;
+  if (input.url !== undefined) await requireAllowedUrl(call.deps.config, input.url);
   await call.deps.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('mcp_servers')
@@ -172,7 +174,7 @@ export async function validateMcpServer(call: Call, input: z.output<typeof valid
   const { deps, actor } = call;
   const { config } = deps;
   const options = {
-    allow: parseAllowlist(config.mcpAllowedHosts),
+    allow: mcpAllowlist(config),
     connectTimeoutMs: config.mcpConnectTimeoutMs,
     requestTimeoutMs: config.mcpRequestTimeoutMs,
   };
