@@ -46,6 +46,14 @@ export interface RunInput {
 
 type RuntimeConfig = RouterOutputs['internal']['agentRuntimeConfig'];
 const GATEWAY_TOKEN = 'ai-gateway-token';
+/** Cache ids of values that are not org secrets: infra secrets by name, legacy MCP tokens by server. */
+const INFRA_PREFIX = 'infra:';
+const LEGACY_PREFIX = 'legacy:';
+const infraId = (name: string) => `${INFRA_PREFIX}${name}`;
+/** What `internal.secretVersions` accepts per call. */
+const VERSIONS_PER_CALL = 1_000;
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /**
  * The worker SDK: resolves credentials at run time (cached per asker and version, dropped on change
@@ -85,8 +93,10 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
       { orgId },
       {
         onStarted: () => void resync(orgId),
-        onData: (event) =>
-          cache.drop(event.id, event.type === 'secret.deleted' ? Number.MAX_SAFE_INTEGER : event.version),
+        onData: (event) => {
+          if (event.type === 'infra_secret.changed') cache.drop(infraId(event.name), event.version);
+          else cache.drop(event.id, event.type === 'secret.deleted' ? Number.MAX_SAFE_INTEGER : event.version);
+        },
         onConnectionStateChange: (state) => {
           if (state.state === 'connecting' && state.error) lost = true;
           if (state.state === 'pending' && lost) {
@@ -103,13 +113,34 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     subscriptions.set(orgId, subscription);
   }
 
+  /**
+   * Re-checks held values against current versions: secrets by id, infra secrets by name. Legacy
+   * MCP tokens have no version to compare, so they are dropped. If the check fails, everything is.
+   */
   async function resync(orgId: string) {
     const held = cache.held();
     if (held.size === 0) return;
+    const ids: string[] = [];
+    const infraNames: string[] = [];
+    for (const id of held.keys()) {
+      if (id.startsWith(INFRA_PREFIX)) infraNames.push(id.slice(INFRA_PREFIX.length));
+      else if (id.startsWith(LEGACY_PREFIX)) cache.drop(id);
+      else ids.push(id);
+    }
     try {
-      const current = await client.internal.secretVersions.query({ orgId, ids: [...held.keys()] });
+      const [secrets, infra] = await Promise.all([
+        Promise.all(
+          chunks(ids, VERSIONS_PER_CALL).map((batch) => client.internal.secretVersions.query({ orgId, ids: batch })),
+        ),
+        infraNames.length
+          ? client.internal.infraSecretVersions.query({ names: infraNames })
+          : ({} as Record<string, number>),
+      ]);
+      const current: Record<string, number> = Object.assign({}, ...secrets);
+      for (const [name, version] of Object.entries(infra)) current[infraId(name)] = version;
       for (const [id, version] of held)
-        if (current[id] !== version) cache.drop(id, current[id] ?? Number.MAX_SAFE_INTEGER);
+        if (!id.startsWith(LEGACY_PREFIX) && current[id] !== version)
+          cache.drop(id, current[id] ?? Number.MAX_SAFE_INTEGER);
     } catch {
       cache.clear();
     }
@@ -159,7 +190,7 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
           }),
         'MCP_SERVER_FAILED',
       );
-      return { secretId: r.secretId ?? `legacy:${server.id}`, version: r.version, value: r.value };
+      return { secretId: r.secretId ?? `${LEGACY_PREFIX}${server.id}`, version: r.version, value: r.value };
     });
     return got.value;
   }
@@ -168,7 +199,7 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     if (gatewayTokenOverride) return gatewayTokenOverride;
     const got = await cached(`infra|${GATEWAY_TOKEN}`, orgId, async () => {
       const r = await call(() => client.internal.infraSecret.query({ name: GATEWAY_TOKEN }), 'GATEWAY_TOKEN_MISSING');
-      return { secretId: `infra:${r.name}`, version: r.version, value: r.value };
+      return { secretId: infraId(r.name), version: r.version, value: r.value };
     });
     return got.value;
   }

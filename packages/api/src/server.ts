@@ -76,6 +76,8 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
   const trpcOptions = {
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
+    // Queries may come as POST: `internal.secretVersions` takes up to 1,000 ids, too many for a URL.
+    allowMethodOverride: true,
     createContext: ({ req }) => context(req),
     responseMeta: ({ errors }) => retryAfterMeta(errors),
     onError({ error, path, ctx }) {

@@ -127,6 +127,7 @@ const ROWS: Record<string, Row> = {
   },
   'internal.events': { role: 'worker', input: (f) => ({ orgId: f.orgId }), foreignIsNotFound: true },
   'internal.infraSecret': { role: 'worker', input: () => ({ name: 'ai-gateway-token' }) },
+  'internal.infraSecretVersions': { role: 'worker', input: () => ({ names: ['ai-gateway-token'] }) },
 };
 
 const CONFIG = { accountId: '0123456789abcdef0123456789abcdef', gateway: 'gw' };

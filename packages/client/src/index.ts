@@ -27,6 +27,9 @@ export interface StrongroomClientOptions {
 /** The server refuses batches above this size; the link splits larger ones. */
 const MAX_BATCH_ITEMS = 50;
 
+/** Queries whose input can be too long for a URL (1,000 ids): sent as POST, which the server allows. */
+const POST_QUERIES: ReadonlySet<string> = new Set(['internal.secretVersions']);
+
 /**
  * A typed client of the Strongroom API: queries and mutations over batched HTTP, subscriptions
  * over SSE (with the bearer header, which the browser's EventSource cannot send).
@@ -40,6 +43,7 @@ export function createStrongroomClient(options: StrongroomClientOptions): Strong
     const token = typeof options.token === 'function' ? options.token() : options.token;
     return token ? { authorization: `Bearer ${token}` } : {};
   };
+  const http = { url: endpoint, fetch: doFetch, headers: authorization, maxItems: MAX_BATCH_ITEMS };
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
@@ -55,7 +59,11 @@ export function createStrongroomClient(options: StrongroomClientOptions): Strong
               }),
           }),
         }),
-        false: httpBatchLink({ url: endpoint, fetch: doFetch, headers: authorization, maxItems: MAX_BATCH_ITEMS }),
+        false: splitLink({
+          condition: (op) => POST_QUERIES.has(op.path),
+          true: httpBatchLink({ ...http, methodOverride: 'POST' }),
+          false: httpBatchLink(http),
+        }),
       }),
     ],
   });

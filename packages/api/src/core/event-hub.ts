@@ -13,6 +13,13 @@ export interface SecretEvent {
   version: number;
 }
 
+/** A new version of a platform-level secret (e.g. the AI Gateway token): every org's runtimes use it. */
+export interface InfraSecretEvent {
+  type: 'infra_secret.changed';
+  name: string;
+  version: number;
+}
+
 /** Something that changes who a token acts as: revoked, member removed, role changed. */
 export interface AuthEvent {
   type: 'auth.changed';
@@ -27,7 +34,7 @@ export interface AccessEvent {
   orgId: string;
 }
 
-export type HubEvent = SecretEvent | AuthEvent | AccessEvent;
+export type HubEvent = SecretEvent | InfraSecretEvent | AuthEvent | AccessEvent;
 
 /**
  * Queues an event in the caller's transaction. Postgres delivers NOTIFY only on commit, so no
@@ -62,6 +69,7 @@ export function createEventHub(storage: Pick<Storage, 'listen'>) {
           }
           if (event.type === 'auth.changed') emitter.emit('auth', event);
           else if (event.type === 'access.changed') emitter.emit('access', event);
+          else if (event.type === 'infra_secret.changed') emitter.emit('infra', event);
           else {
             emitter.emit(`secret:${event.orgId}`, event);
             emitter.emit('access', event);
@@ -79,6 +87,7 @@ export function createEventHub(storage: Pick<Storage, 'listen'>) {
       emitter.emit('resync');
     },
     onSecret: (orgId: string, fn: (event: SecretEvent) => void) => on(`secret:${orgId}`, fn),
+    onInfra: (fn: (event: InfraSecretEvent) => void) => on('infra', fn),
     onAuth: (fn: (event: AuthEvent) => void) => on('auth', fn),
     /** Every org change that may alter an access decision: secret events and `access.changed`. */
     onAccess: (fn: (event: SecretEvent | AccessEvent) => void) => on('access', fn),

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/service';
 import { auditActor, systemActor, type WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
 import type { AppDeps } from '../core/deps';
+import { publish } from '../core/event-hub';
 import { notFound } from '../core/errors';
 import { openSecretValue, sealSecretValue } from '../secrets/sealing';
 
@@ -15,7 +16,8 @@ export function infraContext(name: string, version: number): Record<string, stri
 }
 
 /**
- * Creates or replaces an infra secret (a new version), audited on the platform chain.
+ * Creates or replaces an infra secret (a new version), audited on the platform chain; runtimes of
+ * every org hear `infra_secret.changed` on commit and drop the old value.
  * @example await setInfraSecret(deps, 'ai-gateway-token', valueFromStdin);
  */
 export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, name: string, value: string) {
@@ -41,6 +43,7 @@ export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, nam
       targetId: name,
       metadata: { version },
     });
+    await publish(trx, { type: 'infra_secret.changed', name, version });
     return { name, version };
   });
 }
@@ -58,4 +61,15 @@ export async function readInfraSecret(call: Call<WorkerActor>, name: string) {
     metadata: { version: row.version },
   });
   return { name, version: row.version, value };
+}
+
+/** Current versions of the named infra secrets; names not found are left out. */
+export async function infraSecretVersions(call: Call<WorkerActor>, names: string[]): Promise<Record<string, number>> {
+  if (names.length === 0) return {};
+  const rows = await call.deps.db
+    .selectFrom('infra_secrets')
+    .select(['name', 'version'])
+    .where('name', 'in', names)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.name, r.version]));
 }

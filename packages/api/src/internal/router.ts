@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readInfraSecret } from '../infra-secrets/service';
+import { infraSecretVersions, readInfraSecret } from '../infra-secrets/service';
 import { id } from '../core/schemas';
 import { router, workerProcedure } from '../core/trpc';
 import { notFound } from '../core/errors';
@@ -10,6 +10,11 @@ const forOrg = workerProcedure.input(z.object({ orgId: id })).use(({ ctx, input,
   if (input.orgId !== ctx.actor.orgId) throw notFound('Org');
   return next();
 });
+
+const infraName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' });
 
 const runContext = { agentId: id, chatId: id.optional(), runId: z.string().trim().min(1).max(100).optional() };
 /** What the agents runtime calls, with a worker token. Never in the OpenAPI document. */
@@ -53,11 +58,20 @@ export const internalRouter = router({
     .input(z.strictObject({ orgId: id, mcpServerId: id, ...runContext }))
     .output(z.strictObject({ value: z.string(), secretId: id.nullable(), version: z.number().int() }))
     .query(({ ctx, input }) => resolveMcpToken(ctx, input)),
+  /** Sent as POST by the client (a GET of 1,000 ids would exceed the header limit). */
   secretVersions: forOrg
     .input(z.strictObject({ orgId: id, ids: z.array(id).max(1000) }))
     .output(z.record(z.string(), z.number().int()))
     .query(({ ctx, input }) => secretVersions(ctx, input.orgId, input.ids)),
-  /** SSE: `secret.changed` / `secret.deleted` of the worker's org as they commit. */
+  /** Current versions of infra secrets, for a runtime re-checking its cache. */
+  infraSecretVersions: workerProcedure
+    .input(z.strictObject({ names: z.array(infraName).max(100) }))
+    .output(z.record(z.string(), z.number().int()))
+    .query(({ ctx, input }) => infraSecretVersions(ctx, input.names)),
+  /**
+   * SSE: `secret.changed` / `secret.deleted` of the worker's org, and `infra_secret.changed`, as
+   * they commit.
+   */
   events: workerProcedure
     .input(z.strictObject({ orgId: id.optional() }).prefault({}))
     .use(({ ctx, input, next }) => {
@@ -66,14 +80,7 @@ export const internalRouter = router({
     })
     .subscription(({ ctx, signal }) => secretEvents(ctx, ctx.actor.orgId, signal)),
   infraSecret: workerProcedure
-    .input(
-      z.strictObject({
-        name: z
-          .string()
-          .trim()
-          .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' }),
-      }),
-    )
+    .input(z.strictObject({ name: infraName }))
     .output(z.strictObject({ name: z.string(), version: z.number().int(), value: z.string() }))
     .query(({ ctx, input }) => readInfraSecret(ctx, input.name)),
 });

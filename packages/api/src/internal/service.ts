@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { auditActor, type WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
-import type { SecretEvent } from '../core/event-hub';
+import type { InfraSecretEvent, SecretEvent } from '../core/event-hub';
 import { notFound } from '../core/errors';
 import { legacyTokenOf, mcpCredential } from '../mcp-servers/credentials';
 import { openSecretValue, secretContext } from '../secrets/sealing';
@@ -53,7 +53,7 @@ export async function secretVersions(call: Call<WorkerActor>, orgId: string, ids
 }
 
 /**
- * The org's change events as they commit. Listening starts when this is called — before the
+ * The org's change events, and changes of infra secrets (which every org uses), as they commit. Listening starts when this is called — before the
  * stream tells the client it is connected — so no event committed after that is missed. The
  * stream ends when the instance's LISTEN connection had to reconnect (events may have been
  * missed): the client reconnects and re-checks versions.
@@ -62,11 +62,15 @@ export function secretEvents(
   call: Call<WorkerActor>,
   orgId: string,
   signal: AbortSignal | undefined,
-): AsyncGenerator<SecretEvent> {
-  const queue: SecretEvent[] = [];
+): AsyncGenerator<SecretEvent | InfraSecretEvent> {
+  const queue: (SecretEvent | InfraSecretEvent)[] = [];
   let wake: (() => void) | undefined;
   let resync = false;
   const offEvent = call.deps.events.onSecret(orgId, (event) => {
+    queue.push(event);
+    wake?.();
+  });
+  const offInfra = call.deps.events.onInfra((event) => {
     queue.push(event);
     wake?.();
   });
@@ -82,7 +86,9 @@ export function secretEvents(
         const event = queue.shift();
         if (event) {
           // Only these fields, whatever else a NOTIFY payload might carry.
-          yield { type: event.type, orgId: event.orgId, id: event.id, version: event.version };
+          yield event.type === 'infra_secret.changed'
+            ? { type: event.type, name: event.name, version: event.version }
+            : { type: event.type, orgId: event.orgId, id: event.id, version: event.version };
           continue;
         }
         await new Promise<void>((resolve) => (wake = resolve));
@@ -90,6 +96,7 @@ export function secretEvents(
       }
     } finally {
       offEvent();
+      offInfra();
       offResync();
       signal?.removeEventListener('abort', onAbort);
     }
