@@ -19,6 +19,9 @@ export interface OrgsTable {
 export interface UsersTable {
   id: Generated<string>;
   email: string;
+  /** For a person known through an identity provider: its `iss` and `sub` (unique together). */
+  oidc_issuer: ColumnType<string | null, string | null | undefined, string | null>;
+  oidc_subject: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -9,6 +9,8 @@ import { createEventHub } from './core/event-hub';
 import { openEnvelope, openKeyring } from './core/keyring';
 import { createDecisionCache } from './internal/decision-cache';
 import { sealLegacySecrets } from './secrets/legacy';
+import { createIdentityAuthenticator } from './identity/authenticate';
+import { createAuthThrottle } from './tokens/auth-throttle';
 import { createAuthenticator } from './tokens/authenticate';
 
 /** Opens the configured database: Postgres when DATABASE_URL is set, else PGlite under DATA_DIR. */
@@ -35,6 +37,8 @@ export async function openDeps(
   const keyring = parts.keyring ?? openKeyring(config, log);
   const storage = parts.storage ?? (await openConfiguredStorage(config));
   const events = createEventHub(storage);
+  // One failure count per client address, whichever kind of token failed.
+  const throttle = createAuthThrottle();
   await events.start();
   return {
     storage,
@@ -44,7 +48,10 @@ export async function openDeps(
     config,
     log,
     events,
-    auth: createAuthenticator(storage.db, events),
+    auth: createAuthenticator(storage.db, events, throttle),
+    identity: config.oidcIssuers.length
+      ? createIdentityAuthenticator(storage.db, events, config.oidcIssuers, throttle)
+      : undefined,
     accessLog: createAccessLog(storage),
     decisions: createDecisionCache(events),
   };

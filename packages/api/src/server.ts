@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyRequest, LogController } from 'fastify';
 import helmet from 'helmet';
+import { consoleSignIn } from './identity/config';
 import { adminConsole, type ConsoleOptions, consoleOptionsFromEnv } from './console/plugin';
 import { bearerToken, createContextInner } from './core/context';
 import type { AppDeps } from './core/deps';
@@ -27,6 +28,8 @@ const DIRECT_PROCEDURES = {
  * @example const app = await buildServer(deps); await app.listen({ port: 8080, host: '127.0.0.1' });
  */
 export async function buildServer(deps: AppDeps, options: { console?: ConsoleOptions } = {}) {
+  const signIn = consoleSignIn(deps.config.oidcIssuers);
+  const idpOrigins = signIn ? [new URL(signIn.issuer).origin] : [];
   const app = Fastify({
     loggerInstance: deps.log,
     // An incoming x-request-id is kept only if it is short and plain, so it cannot forge log lines.
@@ -52,7 +55,8 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     // Everything the console and /docs load is same-origin, so upgrading requests adds nothing; and
     // over plain HTTP on a non-loopback address (HOST=0.0.0.0 without TLS) it would send the
     // browser to https:// for every script and stylesheet, and the pages would not load.
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    // The console talks to its identity provider (discovery, token endpoint) from the page.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", ...idpOrigins] } },
     // Sent by httpPolicy, only over TLS.
     strictTransportSecurity: false,
   });
@@ -100,6 +104,6 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     return reply.code(state.ok ? 200 : 503).send(state);
   });
   await app.register(openApiDocs);
-  await app.register(adminConsole, options.console ?? consoleOptionsFromEnv(process.env));
+  await app.register(adminConsole, { ...(options.console ?? consoleOptionsFromEnv(process.env)), oidc: signIn });
   return app;
 }

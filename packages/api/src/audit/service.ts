@@ -66,7 +66,8 @@ export function chainRows(
       target_type: event.targetType ?? null,
       target_id: event.targetId ?? null,
       request_id: actor.requestId,
-      metadata: event.metadata ?? {},
+      // The identity provider's iss/sub sit in the chained metadata, so they are tamper-evident too.
+      metadata: actor.identity ? { ...event.metadata, actorIdentity: actor.identity } : (event.metadata ?? {}),
       created_at: new Date(),
       prev_hash: prevHash,
     };

@@ -75,8 +75,8 @@ describe('admin console at /', () => {
     expect(csp).not.toMatch(/upgrade-insecure-requests/);
   });
 
-  it('tells the console how long a revealed value stays on screen', async () => {
-    expect((await built.inject({ url: '/console/config.json' })).json()).toEqual({ revealSeconds: 7 });
+  it('tells the console how long a revealed value stays on screen, and that it signs in with tokens only', async () => {
+    expect((await built.inject({ url: '/console/config.json' })).json()).toEqual({ revealSeconds: 7, oidc: null });
   });
 
   it('says plainly when the console has not been built', async () => {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { ConsoleSignIn } from '../identity/config';
 
 /**
  * The console `npm run build -w @strongroom/admin` wrote, found through the admin package's own
@@ -27,6 +28,8 @@ export interface ConsoleOptions {
   dir?: string;
   /** How long a revealed value stays on screen; `CONSOLE_REVEAL_SECONDS`, default 30. */
   revealSeconds: number;
+  /** The identity provider the console signs people in with, if one is configured. */
+  oidc?: ConsoleSignIn | null;
 }
 
 /**
@@ -52,7 +55,7 @@ const NOT_BUILT =
 export const adminConsole: FastifyPluginAsync<ConsoleOptions> = async (app, options) => {
   const dir = options.dir ?? consoleDist();
   const built = dir !== undefined && existsSync(join(dir, 'index.html'));
-  app.get('/console/config.json', async () => ({ revealSeconds: options.revealSeconds }));
+  app.get('/console/config.json', async () => ({ revealSeconds: options.revealSeconds, oidc: options.oidc ?? null }));
   if (built) {
     await app.register(fastifyStatic, {
       root: dir,

@@ -1,5 +1,11 @@
 import type { Role } from '@strongroom/db';
 
+/** The identity provider's name for a person signed in with a JWT: `iss` and `sub`. */
+export interface ExternalIdentity {
+  readonly issuer: string;
+  readonly subject: string;
+}
+
 /** A person acting through a user token, in the token's org, with their role there. */
 export interface UserActor {
   readonly kind: 'user';
@@ -9,6 +15,8 @@ export interface UserActor {
   readonly orgId: string;
   readonly orgName: string;
   readonly role: Role;
+  /** Set when the person signed in through a trusted identity provider (a JWT). */
+  readonly identity?: ExternalIdentity;
 }
 
 /** The agents runtime acting through a worker token bound to one org. */
@@ -26,12 +34,14 @@ export interface AuditActor {
   readonly actorType: 'user' | 'worker' | 'system';
   readonly actorId: string | null;
   readonly requestId: string | null;
+  /** Who the identity provider says acted, recorded with the row. */
+  readonly identity?: ExternalIdentity;
 }
 
 /** The audit identity of an authenticated caller. */
 export function auditActor(actor: Actor, requestId: string): AuditActor {
   return actor.kind === 'user'
-    ? { orgId: actor.orgId, actorType: 'user', actorId: actor.userId, requestId }
+    ? { orgId: actor.orgId, actorType: 'user', actorId: actor.userId, requestId, identity: actor.identity }
     : { orgId: actor.orgId, actorType: 'worker', actorId: actor.tokenId, requestId };
 }
 

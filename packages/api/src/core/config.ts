@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseAllowlist } from '@strongroom/address-guard';
 import { z } from 'zod';
+import { identityConfig, type IssuerConfig } from '../identity/config';
 
 const optionalString = z
   .string()
@@ -74,6 +75,8 @@ export interface Config {
    * auth throttle, https for HSTS): `true` for any, or addresses and CIDRs; none by default.
    */
   trustProxy: boolean | string[];
+  /** Identity providers whose JWT access tokens the API accepts (`OIDC_*`); empty when none. */
+  oidcIssuers: readonly IssuerConfig[];
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -87,8 +90,12 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  const identity = identityConfig(env);
+  if (!parsed.success || identity.problems.length) {
+    const problems = [
+      ...(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? []),
+      ...identity.problems,
+    ].join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
@@ -125,5 +132,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             .split(',')
             .map((h) => h.trim())
             .filter(Boolean)),
+    oidcIssuers: identity.issuers,
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { looksLikeJwt } from '../identity/authenticate';
 import type { Actor } from './actor';
 import type { AppDeps } from './deps';
 
@@ -6,7 +7,10 @@ import type { AppDeps } from './deps';
 export interface Context {
   readonly deps: AppDeps;
   readonly requestId: string;
-  /** The authenticated caller for the bearer token, or null; looked up once per request. */
+  /**
+   * The authenticated caller for the bearer token, or null; looked up once per request. A JWT
+   * that is refused rejects with UNAUTHORIZED saying why.
+   */
   actor(): Promise<Actor | null>;
 }
 
@@ -25,8 +29,15 @@ export function createContextInner(opts: {
   return {
     deps: opts.deps,
     requestId: opts.requestId ?? randomUUID(),
-    actor: () => (actor ??= opts.token ? opts.deps.auth.authenticate(opts.token, opts.address) : Promise.resolve(null)),
+    actor: () => (actor ??= authenticate(opts.deps, opts.token, opts.address)),
   };
+}
+
+/** Opaque tokens go to the token table; JWTs (only when an issuer is configured) to the identity provider's keys. */
+function authenticate(deps: AppDeps, token: string | undefined, address: string | undefined): Promise<Actor | null> {
+  if (!token) return Promise.resolve(null);
+  if (deps.identity && looksLikeJwt(token)) return deps.identity.authenticate(token, address);
+  return deps.auth.authenticate(token, address);
 }
 
 /** The bearer token of an Authorization header, if it has one. */

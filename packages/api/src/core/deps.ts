@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import type { AccessLog } from '../audit/access-log';
 import type { DecisionCache } from '../internal/decision-cache';
+import type { IdentityAuthenticator } from '../identity/authenticate';
 import type { Authenticator } from '../tokens/authenticate';
 import type { Config } from './config';
 import type { EventHub } from './event-hub';
@@ -19,6 +20,8 @@ export interface AppDeps {
   /** NOTIFY fan-out: value changes for runtimes, auth changes for the token cache. */
   readonly events: EventHub;
   readonly auth: Authenticator;
+  /** JWTs of the trusted identity providers; undefined when none is configured. */
+  readonly identity: IdentityAuthenticator | undefined;
   /** Group-committed audit rows for reads (reveals, runtime accesses). */
   readonly accessLog: AccessLog;
   /** Allowed run-time access decisions, dropped by the org's change events. */

@@ -1,6 +1,7 @@
 /** Codes a service may fail with; each maps to the tRPC code of the same name. */
 export type AppErrorCode =
   | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'FORBIDDEN'
