@@ -219,7 +219,7 @@ describe('identity provider tokens', () => {
     const server = await startTestServer(app);
     try {
       const res = await fetch(`${server.url}/console/config.json`);
-      expect((await res.json()).oidc).toEqual({
+      expect(((await res.json()) as { oidc: unknown }).oidc).toEqual({
         issuer: idp.issuer,
         clientId: CLIENT_ID,
         scopes: 'openid email profile',
