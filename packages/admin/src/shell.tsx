@@ -10,7 +10,7 @@ import { SecretPage } from './pages/secrets/secret-page';
 import { SecretsPage } from './pages/secrets/secrets-page';
 import { TokensPage } from './pages/tokens-page';
 import { Link, navigate, usePath } from './router';
-import { signOut } from './session';
+import { endSession } from './oidc';
 import { useTRPC } from './trpc';
 import { Badge, CallError } from './ui/feedback';
 
@@ -53,7 +53,7 @@ export function Shell() {
       <main className="sign-in">
         <div className="card">
           <CallError error={me.error} />
-          <button type="button" onClick={() => signOut()}>
+          <button type="button" onClick={() => endSession()}>
             Sign out
           </button>
         </div>
@@ -98,7 +98,7 @@ function Layout({ me }: { me: Me }) {
           <span className="muted">{me.user.email}</span>
           <Badge tone={me.role === 'admin' ? 'ok' : 'neutral'}>{me.role}</Badge>
         </div>
-        <button type="button" onClick={() => signOut()}>
+        <button type="button" onClick={() => endSession()}>
           Sign out
         </button>
       </header>

@@ -2,7 +2,8 @@ import { type AppRouter, createStrongroomClient, isStrongroomError } from '@stro
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { isApiAnswer } from './errors';
-import { sessionToken, signOut } from './session';
+import { endSession } from './oidc';
+import { sessionToken } from './session';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -14,7 +15,7 @@ export function createConsoleClient() {
 /** A token that stops working (revoked, expired) ends the session instead of failing page by page. */
 function endSessionIfUnauthorized(err: unknown) {
   if (isStrongroomError(err, 'UNAUTHORIZED'))
-    signOut('Your session ended: the token is no longer valid (revoked, expired or removed).');
+    endSession('Your session ended: the token is no longer valid (revoked, expired or removed).');
 }
 
 export function createQueryClient() {

@@ -40,6 +40,8 @@ export interface OidcTestProvider {
   provider(): Provider;
   /** The signing keys, current first. */
   keys(): readonly SigningKey[];
+  /** Registers another client (e.g. one whose redirect URI is known only once its server listens). */
+  addClient(client: ClientMetadata): void;
   /** Changes an account's claims; the next token issued for it carries them. */
   setClaims(login: string, claims: Record<string, unknown>): void;
   /**
@@ -85,7 +87,7 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
   const defaultResource = options.defaultResource ?? Object.keys(resources)[0];
   const cookieKeys = [randomBytes(32).toString('hex')];
   const alg = options.alg ?? 'RS256';
-  const origins = originsOf(options.clients);
+  const clients = [...options.clients];
   let keys: SigningKey[] = [await newSigningKey(alg)];
   // One store for every instance, so sessions, grants and refresh tokens survive a key rotation.
   const adapter = createMemoryAdapter();
@@ -102,13 +104,20 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
   const configuration = (): Configuration => {
     const config: Configuration = {
       adapter,
-      clients: options.clients,
+      clients,
       jwks: { keys },
       cookies: { keys: cookieKeys },
       // Explicit lifetimes (seconds), so the provider does not warn about its defaults.
-      ttl: { Interaction: 600, Session: 3600, Grant: 3600, IdToken: 300, AccessToken: 300, RefreshToken: 3600 },
+      ttl: {
+        Interaction: 600,
+        Session: 3600,
+        Grant: 3600,
+        IdToken: 300,
+        AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
+        RefreshToken: 3600,
+      },
       claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-      clientBasedCORS: (_ctx, origin) => origins.has(origin),
+      clientBasedCORS: (_ctx, origin) => originsOf(clients).has(origin),
       findAccount: (_ctx, sub) => {
         const claims = accounts.get(sub);
         return claims && { accountId: sub, claims: () => ({ ...claims, sub }) };
@@ -136,6 +145,7 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
       },
       features: {
         devInteractions: { enabled: true },
+        revocation: { enabled: true },
         resourceIndicators: {
           enabled: true,
           defaultResource: () => defaultResource ?? '',
@@ -173,6 +183,10 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
     issuer,
     provider: () => current!,
     keys: () => keys,
+    addClient(client) {
+      clients.push(client);
+      boot();
+    },
     setClaims(login, claims) {
       if (!accounts.has(login)) throw new Error(`No test account "${login}"`);
       accounts.set(login, { ...claims });
