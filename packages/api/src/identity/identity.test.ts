@@ -246,4 +246,24 @@ describe('identity provider tokens', () => {
       await server.close();
     }
   });
+
+  // Last: it leaves 127.0.0.1 throttled for a minute.
+  it('counts refused JWTs towards the failed-authentication throttle of the client address', async () => {
+    const server = await startTestServer(app);
+    try {
+      const expired = await forge({ exp: 1 });
+      const statuses: number[] = [];
+      for (let i = 0; i < 25; i++) {
+        const res = await fetch(`${server.url}/trpc/me`, { headers: { authorization: `Bearer ${expired}` } });
+        statuses.push(res.status);
+      }
+      // Earlier tests of this file may have spent a failure or two of the same address.
+      const first429 = statuses.indexOf(429);
+      expect(first429).toBeGreaterThan(15);
+      expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
+      expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
 });
