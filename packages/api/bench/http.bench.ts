@@ -45,7 +45,8 @@ interface Target {
 async function startTarget(databaseUrl: string, env: Record<string, string> = {}): Promise<Target> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./http-target.ts', import.meta.url).pathname, databaseUrl],
+    // The bench's own flags (tsx, and the condition that resolves workspace packages to source).
+    [...process.execArgv, new URL('./http-target.ts', import.meta.url).pathname, databaseUrl],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   );
   const line = await new Promise<string>((resolve, reject) => {
