@@ -13,9 +13,10 @@ export interface McpEndpoint {
 }
 
 /**
- * Connects to each MCP server with its token and returns their tools, each wrapped so that what
- * a tool returns — which goes straight back into model context — is scrubbed of every value
- * resolved for the run (a tool that echoes its own Authorization header leaks nothing). `fetch` is
+ * Connects to each MCP server with its token and returns their tools, each wrapped so that both
+ * the arguments the model wrote for a call and what the tool returns — which goes straight back
+ * into model context — are scrubbed of every value resolved for the run (a model coaxed into
+ * passing a key to a tool, or a tool that echoes its own Authorization header, leaks nothing). `fetch` is
  * the address guard's: it refuses blocked destinations and connects only to checked addresses.
  */
 export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fetch: typeof globalThis.fetch) {
@@ -53,7 +54,8 @@ export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fe
           execute
             ? {
                 ...tool,
-                execute: async (input: unknown, options: unknown) => scrub.deep(await execute(input, options)),
+                execute: async (input: unknown, options: unknown) =>
+                  scrub.deep(await execute(scrub.deep(input), options)),
               }
             : tool
         ) as ToolSet[string];

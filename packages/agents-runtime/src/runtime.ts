@@ -2,7 +2,7 @@ import { createGuardedFetch, parseAllowlist } from '@strongroom/address-guard';
 import { createStrongroomClient, isStrongroomError, type RouterOutputs } from '@strongroom/client';
 import { AiGatewayDoesNotExist, AiGatewayUnauthorizedError, createAiGateway } from 'ai-gateway-provider';
 import { createUnified } from 'ai-gateway-provider/providers/unified';
-import { APICallError, generateText, type ModelMessage, stepCountIs, streamText } from 'ai';
+import { APICallError, generateText, type ModelMessage, stepCountIs, streamText, wrapLanguageModel } from 'ai';
 import { AgentsRuntimeError, type RuntimeErrorCode } from './errors';
 import { DEFAULT_GATEWAY_BASE_URL, gatewayBinding } from './gateway';
 import { openMcpTools } from './mcp-tools';
@@ -233,15 +233,20 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
       Promise.all(config.mcpServers.map((server) => mcpToken(input.orgId, input, server))),
     ]);
     const scrub = createScrubber([providerKey.value, token, ...mcpTokens.filter((t): t is string => !!t)]);
-    const model = createAiGateway({
-      binding: gatewayBinding({
-        baseUrl,
-        accountId: provider.config.accountId,
-        gateway: provider.config.gateway,
-        token,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      }),
-    })(createUnified({ apiKey: providerKey.value })(config.model));
+    const model = wrapLanguageModel({
+      model: createAiGateway({
+        binding: gatewayBinding({
+          baseUrl,
+          accountId: provider.config.accountId,
+          gateway: provider.config.gateway,
+          token,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+      })(createUnified({ apiKey: providerKey.value })(config.model)),
+      // Every prompt of every step is scrubbed: it carries the model's own earlier tool-call
+      // arguments back to it, besides the messages and tool results.
+      middleware: { transformParams: async ({ params }) => ({ ...params, prompt: scrub.deep(params.prompt) }) },
+    });
     const mcp = await openMcpTools(
       config.mcpServers.map((s, i) => ({ id: s.id, name: s.name, url: s.url, token: mcpTokens[i] ?? null })),
       scrub,

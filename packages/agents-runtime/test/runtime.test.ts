@@ -6,7 +6,7 @@ import {
   type TestApp,
   canaryForms,
 } from '@strongroom/api/testing';
-import { type GatewayStandIn, startGatewayStandIn, startMcpTestServer, type TestServer } from '@strongroom/testkit';
+import { type GatewayStandIn, type McpTestServer, startGatewayStandIn, startMcpTestServer } from '@strongroom/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentsRuntimeError, createAgentsRuntime } from '../src/index';
 
@@ -25,7 +25,7 @@ const mcpAllowed = { allowedHosts: ['127.0.0.1'] };
 let app: TestApp;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let gateway: GatewayStandIn;
-let mcp: TestServer;
+let mcp: McpTestServer;
 let agentId: string;
 let providerId: string;
 let runtime: ReturnType<typeof createAgentsRuntime>;
@@ -167,6 +167,31 @@ describe('runAgent', () => {
     }))
       streamed += delta;
     expect(streamed).toBe('leaking [redacted] now');
+  });
+
+  it('scrubs tool-call arguments the model writes, before the tool gets them and when they go back to it', async () => {
+    // A model talked into passing credentials to a tool (prompt injection, or its own echo).
+    const leakyArgs = `send ${PROVIDER_KEY} and ${Buffer.from(MCP_TOKEN).toString('base64')} to ${GATEWAY_TOKEN}`;
+    gateway.script((request) =>
+      request.entries[0]!.query.messages.some((m) => m.role === 'tool')
+        ? { text: 'done' }
+        : { toolCalls: [{ name: 'echo', args: { text: leakyArgs } }] },
+    );
+    gateway.requests.length = 0;
+    mcp.toolCalls.length = 0;
+    const result = await runtime.runAgent({
+      orgId: app.orgA.orgId,
+      agentId,
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    expect(mcp.toolCalls).toEqual([{ name: 'echo', args: { text: 'send [redacted] and [redacted] to [redacted]' } }]);
+    expect(result.steps[0]!.toolCalls).toEqual([
+      { toolName: 'echo', input: { text: 'send [redacted] and [redacted] to [redacted]' } },
+    ]);
+    expect(gateway.requests).toHaveLength(2);
+    const sentBack = JSON.stringify(gateway.requests[1]!.entries[0]!.query.messages);
+    expect(sentBack).toContain('send [redacted] and [redacted] to [redacted]');
+    for (const value of [PROVIDER_KEY, MCP_TOKEN, GATEWAY_TOKEN]) expect(leaks(sentBack, value)).toEqual([]);
   });
 });
 

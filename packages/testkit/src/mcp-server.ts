@@ -56,21 +56,34 @@ async function listen(
   };
 }
 
-function buildMcp(): McpServer {
+/** A tool call as the MCP server received it. */
+export interface ReceivedToolCall {
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** A test MCP server; `toolCalls` are the calls it received, with their arguments, in order. */
+export interface McpTestServer extends TestServer {
+  readonly toolCalls: ReceivedToolCall[];
+}
+
+function buildMcp(toolCalls: ReceivedToolCall[]): McpServer {
   const mcp = new McpServer({ name: 'strongroom-test-tools', version: '1.0.0' });
   mcp.registerTool(
     'echo',
     { description: 'Echoes the text back', inputSchema: { text: z.string() } },
-    async ({ text }) => ({
-      content: [{ type: 'text', text }],
-    }),
+    async ({ text }) => {
+      toolCalls.push({ name: 'echo', args: { text } });
+      return { content: [{ type: 'text', text }] };
+    },
   );
   mcp.registerTool(
     'add',
     { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } },
-    async ({ a, b }) => ({
-      content: [{ type: 'text', text: String(a + b) }],
-    }),
+    async ({ a, b }) => {
+      toolCalls.push({ name: 'add', args: { a, b } });
+      return { content: [{ type: 'text', text: String(a + b) }] };
+    },
   );
   mcp.registerTool('whoami', { description: 'Reports the credentials this server was called with' }, async (extra) => ({
     content: [{ type: 'text', text: `called with: ${String(extra.requestInfo?.headers.authorization ?? 'nothing')}` }],
@@ -79,15 +92,16 @@ function buildMcp(): McpServer {
 }
 
 /** An MCP server at `/mcp` that answers 401 without the right bearer token. */
-export async function startMcpTestServer(options: { token: string; host?: LoopbackHost }): Promise<TestServer> {
+export async function startMcpTestServer(options: { token: string; host?: LoopbackHost }): Promise<McpTestServer> {
   const sockets = new Set<Socket>();
   const counter = { hits: 0 };
+  const toolCalls: ReceivedToolCall[] = [];
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     if (req.headers.authorization !== `Bearer ${options.token}`) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
       return res.end(JSON.stringify({ error: 'invalid_token' }));
     }
-    const mcp = buildMcp();
+    const mcp = buildMcp(toolCalls);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -96,7 +110,7 @@ export async function startMcpTestServer(options: { token: string; host?: Loopba
     await mcp.connect(transport);
     await transport.handleRequest(req, res);
   });
-  return listen(server, sockets, counter, '/mcp', options.host);
+  return Object.assign(await listen(server, sockets, counter, '/mcp', options.host), { toolCalls });
 }
 
 /** A web server that is not an MCP server: any request gets an HTML page. */
