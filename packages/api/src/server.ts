@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyRequest, LogController } from 'fastify';
 import helmet from 'helmet';
@@ -74,6 +75,18 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     req.log.info({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
     done();
   });
+
+  // Off unless CORS_ORIGINS lists origins. Tokens travel in the Authorization header, never in
+  // cookies, so no credentials mode.
+  if (deps.config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: deps.config.corsOrigins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type', 'trpc-accept', 'last-event-id', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
 
   const context = (req: FastifyRequest) =>
     createContextInner({ deps, token: bearerToken(req.headers.authorization), requestId: req.id, address: req.ip });

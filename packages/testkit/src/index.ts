@@ -1,3 +1,4 @@
+export * from './browser';
 export * from './kms-wire-server';
 export * from './localstack';
 export * from './gateway-stand-in';

@@ -19,6 +19,16 @@ const isProxyEntry = (entry: string) => {
   return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 };
 
+/** A browser origin exactly as the `Origin` header carries it: scheme, host and port, no path. */
+const isOrigin = (entry: string) => {
+  try {
+    const url = new URL(entry);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry;
+  } catch {
+    return false;
+  }
+};
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -31,6 +41,14 @@ const envSchema = z.object({
   AWS_REGION: optionalString,
   AI_GATEWAY_TOKEN: optionalString,
   MCP_ALLOWED_HOSTS: optionalString,
+  CORS_ORIGINS: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => v.split(',').every((entry) => isOrigin(entry.trim())), {
+        error: 'must be a comma-separated list of origins such as https://app.example.com (no path)',
+      })
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REVEAL_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -59,6 +77,8 @@ export interface Config {
   kms: { keyId: string; endpoint: string | undefined; region: string } | undefined;
   aiGatewayToken: string | undefined;
   mcpAllowedHosts: string[];
+  /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
+  corsOrigins: string[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** Reveals allowed per token per minute. */
   revealRateLimit: number;
@@ -117,6 +137,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : undefined,
     aiGatewayToken: e.AI_GATEWAY_TOKEN,
     mcpAllowedHosts: (e.MCP_ALLOWED_HOSTS ?? '').split(/[\s,]+/).filter(Boolean),
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     revealRateLimit: e.REVEAL_RATE_LIMIT,
     dbPoolSize: e.DB_POOL_SIZE,
