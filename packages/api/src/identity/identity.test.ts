@@ -41,9 +41,13 @@ describe('identity provider tokens', () => {
   const signIn = (login: string, resource = API) =>
     idp.signIn({ login, clientId: CLIENT_ID, redirectUri: REDIRECT, resource });
 
-  /** A token signed with the provider's current private key, with claims a real one would have. */
-  async function forge(claims: JWTPayload, header: { alg?: string; kid?: string } = {}) {
-    const key = idp.keys()[0]!;
+  /**
+   * A token with the claims a real one would have, signed with the provider's current private key
+   * unless another signer is given.
+   */
+  async function forge(claims: JWTPayload, signer?: { alg: string; kid: string; key: Parameters<SignJWT['sign']>[0] }) {
+    const own = idp.keys()[0]!;
+    const { alg, kid, key } = signer ?? { alg: own.alg, kid: own.kid, key: await importJWK(own, own.alg) };
     const now = Math.floor(Date.now() / 1000);
     const defaults = {
       iss: idp.issuer,
@@ -54,9 +58,7 @@ describe('identity provider tokens', () => {
       org: 'acme',
       roles: ['admin'],
     };
-    return new SignJWT({ ...defaults, ...claims })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, ...header })
-      .sign(await importJWK(key, key.alg));
+    return new SignJWT({ ...defaults, ...claims }).setProtectedHeader({ alg, kid }).sign(key);
   }
 
   beforeAll(async () => {
@@ -183,28 +185,12 @@ describe('identity provider tokens', () => {
     });
     it('an HS256 token whose HMAC key is the public key', async () => {
       const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = idp.keys()[0]!;
-      const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
-      const now = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({ org: 'acme', roles: ['admin'] })
-        .setProtectedHeader({ alg: 'HS256', kid: publicJwk.kid })
-        .setIssuer(idp.issuer)
-        .setAudience(API)
-        .setSubject('alice')
-        .setExpirationTime(now + 300)
-        .sign(secret);
-      await refused(token, /algorithm "HS256" is not accepted/);
+      const key = new TextEncoder().encode(JSON.stringify(publicJwk));
+      await refused(await forge({}, { alg: 'HS256', kid: publicJwk.kid, key }), /algorithm "HS256" is not accepted/);
     });
     it('a token signed by a key that is not in the JWKS', async () => {
-      const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-      const stranger = { ...(await exportJWK(privateKey)), kid: 'not-in-the-jwks' };
-      const now = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({ org: 'acme', roles: ['admin'] })
-        .setProtectedHeader({ alg: 'RS256', kid: stranger.kid })
-        .setIssuer(idp.issuer)
-        .setAudience(API)
-        .setSubject('alice')
-        .setExpirationTime(now + 300)
-        .sign(privateKey);
+      const { privateKey } = await generateKeyPair('RS256');
+      const token = await forge({}, { alg: 'RS256', kid: 'not-in-the-jwks', key: privateKey });
       await refused(token, /kid "not-in-the-jwks"\) is not in the JWKS/);
     });
     it('a token whose org claim names an org that does not exist', async () => {
