@@ -36,6 +36,8 @@ export type SigningKey = JWK & { kid: string; alg: string };
 export interface OidcTestProvider {
   /** `http://127.0.0.1:<port>`, the `iss` of everything it issues. */
   readonly issuer: string;
+  /** Paths requested so far (e.g. to count JWKS fetches), oldest first. */
+  requests(): readonly string[];
   /** The running oidc-provider instance (replaced by `rotateKeys`). */
   provider(): Provider;
   /** The signing keys, current first. */
@@ -94,7 +96,9 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
   let current: Provider | undefined;
   let handler: ReturnType<Provider['callback']> | undefined;
 
+  const requests: string[] = [];
   const server: Server = createServer((req, res) => {
+    requests.push(new URL(req.url ?? '/', 'http://x').pathname);
     if (!handler) return res.writeHead(503).end();
     handler(req, res);
   });
@@ -181,6 +185,7 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
 
   return {
     issuer,
+    requests: () => requests,
     provider: () => current!,
     keys: () => keys,
     addClient(client) {

@@ -10,8 +10,10 @@ import {
   SignJWT,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthThrottle } from '../tokens/auth-throttle';
 import { createTestApp, startTestServer, type TestApp } from '../testing';
 import { expectTRPCError } from '../testing/expect-error';
+import { createIdentityAuthenticator } from './authenticate';
 
 const API = 'https://api.strongroom.test';
 const OTHER_API = 'https://other.strongroom.test';
@@ -192,6 +194,25 @@ describe('identity provider tokens', () => {
       const { privateKey } = await generateKeyPair('RS256');
       const token = await forge({}, { alg: 'RS256', kid: 'not-in-the-jwks', key: privateKey });
       await refused(token, /kid "not-in-the-jwks"\) is not in the JWKS/);
+    });
+    it('a burst of unknown kids, refetching the JWKS at most once per cooldown', async () => {
+      const identity = createIdentityAuthenticator(
+        app.deps.db,
+        app.deps.events,
+        [{ ...app.deps.config.oidcIssuers[0]!, jwksCooldownMs: 60_000 }],
+        createAuthThrottle(),
+      );
+      const jwksFetches = () => idp.requests().filter((path) => path === '/jwks').length;
+      const initial = jwksFetches();
+      await identity.authenticate(await forge({}));
+      const before = jwksFetches();
+      expect(before - initial).toBe(1);
+      const { privateKey } = await generateKeyPair('RS256');
+      for (let i = 0; i < 5; i++) {
+        const token = await forge({}, { alg: 'RS256', kid: `unknown-${i}`, key: privateKey });
+        await expect(identity.authenticate(token)).rejects.toThrow(/is not in the JWKS/);
+      }
+      expect(jwksFetches() - before).toBe(0);
     });
     it('a token whose org claim names an org that does not exist', async () => {
       await refused((await signIn('carol')).access_token, /names org "initech", which does not exist/);
