@@ -50,7 +50,7 @@ describe('several instances on one Postgres (Postgres only: PGlite is one proces
     }
   });
 
-  postgresOnly('hold the reveal rate limit per token across instances', async () => {
+  postgresOnly('hold the reveal rate limit per user across instances', async () => {
     storage = await openTestStorage({ migrated: false });
     const env = sharedEnv({ DATABASE_URL: storage.url!, REVEAL_RATE_LIMIT: '4' });
     processes = [await spawnServe(env)];

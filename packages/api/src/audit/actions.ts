@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'secret.rollback',
   'secret.access',
   'secret.access_denied',
+  'secret.use',
   'secret.seal_legacy',
   'grant.add',
   'grant.remove',

@@ -80,7 +80,7 @@ export interface Config {
   /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
   corsOrigins: string[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  /** Reveals allowed per token per minute. */
+  /** Reveals (and MCP validations that send a secret) allowed per user per minute. */
   revealRateLimit: number;
   dbPoolSize: number;
   /** Hot-path queries as named prepared statements; false behind a pooler that cannot carry them. */

@@ -18,7 +18,9 @@ beforeAll(async () => {
     ipv6 ? startMcpTestServer({ token: TOKEN, host: '::1' }) : undefined,
   ]);
   // Allowed by name only: 127.0.0.1 itself stays blocked.
-  app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: 'localhost, ::1', MCP_CONNECT_TIMEOUT_MS: '1000' } });
+  app = await createTestApp({
+    env: { MCP_ALLOWED_HOSTS: 'localhost, ::1', MCP_CONNECT_TIMEOUT_MS: '1000', REVEAL_RATE_LIMIT: '10' },
+  });
   admin = app.caller(app.orgA.adminToken);
   tokenId = (await admin.secrets.create({ name: 'guard-mcp-token', value: TOKEN, scope: 'agent' })).id;
 });
@@ -78,6 +80,43 @@ describe('mcpServers.create and update refuse blocked destinations', () => {
     await expect(
       admin.mcpServers.create({ name: 'later', url: 'https://mcp.not-yet.invalid/mcp' }),
     ).resolves.toBeTruthy();
+  });
+});
+
+describe('validate sends a secret: a use of it, like a reveal', () => {
+  it('audits the secret id and destination host before sending, never the value', async () => {
+    const url = byName(mcp.url);
+    const result = await admin.mcpServers.validate({ url, secretRef: tokenId });
+    expect(result).toMatchObject({ ok: true });
+    const uses = await admin.audit.list({ action: 'secret.use', targetId: tokenId });
+    expect(uses.items[0]).toMatchObject({
+      actorId: app.orgA.adminUserId,
+      metadata: { secretId: tokenId, host: new URL(url).host, via: 'mcp.validate', mcpServerId: null },
+    });
+    const validations = await admin.audit.list({ action: 'mcp.validate' });
+    expect(validations.items[0]?.metadata).toMatchObject({ secretId: tokenId, host: new URL(url).host, ok: true });
+    expect(JSON.stringify([uses, validations])).not.toContain(TOKEN);
+  });
+
+  it('counts against the reveal limit of the person, shared with reveals, however many tokens they mint', async () => {
+    const person = await admin.members.add({ email: 'validator@acme.test', role: 'admin' });
+    const first = app.caller(person.token);
+    const second = app.caller((await first.tokens.create({ name: 'second', kind: 'user' })).token);
+    const url = byName(mcp.url);
+    for (let i = 0; i < 5; i++) await first.secrets.reveal({ id: tokenId });
+    for (let i = 0; i < 5; i++) await [first, second][i % 2]!.mcpServers.validate({ url, secretRef: tokenId });
+    const before = mcp.hits;
+    for (const caller of [
+      first,
+      second,
+      app.caller((await first.tokens.create({ name: 'third', kind: 'user' })).token),
+    ]) {
+      await expectTRPCError(caller.mcpServers.validate({ url, secretRef: tokenId }), 'TOO_MANY_REQUESTS');
+      await expectTRPCError(caller.secrets.reveal({ id: tokenId }), 'TOO_MANY_REQUESTS');
+    }
+    expect(mcp.hits).toBe(before); // refused before anything was sent
+    // Validating without a secret sends nothing and is not limited.
+    expect(await first.mcpServers.validate({ url })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
   });
 });
 

@@ -6,6 +6,7 @@ import { auditActor } from '../core/actor';
 import type { Call } from '../core/call';
 import { badInput, notFound } from '../core/errors';
 import { iso, isoOrNull } from '../core/schemas';
+import { countRevealUse } from '../secrets/reveal-limit';
 import { openSecretValue, secretContext } from '../secrets/sealing';
 import { legacyTokenOf, mcpCredential } from './credentials';
 import { mcpAllowlist, requireAllowedUrl } from './destination';
@@ -168,7 +169,9 @@ export async function deleteMcpServer(call: Call, id: string): Promise<{ id: str
 
 /**
  * Resolves the credential server side, connects with the MCP SDK and lists the tools; for a
- * stored server, records them and when. Failures are answers (`ok: false`), not errors.
+ * stored server, records them and when. Failures are answers (`ok: false`), not errors. Sending a
+ * secret's value to a URL is a use of that secret, as a reveal is: it counts against the caller's
+ * reveal limit and is audited (`secret.use`: secret id and destination host) before it is sent.
  */
 export async function validateMcpServer(call: Call, input: z.output<typeof validateInput>): Promise<ProbeResult> {
   const { deps, actor } = call;
@@ -180,23 +183,43 @@ export async function validateMcpServer(call: Call, input: z.output<typeof valid
   };
   let url: string;
   let token: string | null;
+  let secret: { id: string; version: number } | null = null;
   if (input.id) {
     const server = await loadServer(deps.db, actor.orgId, input.id);
     url = server.url;
-    token = (await mcpCredential(deps, actor.orgId, input.id)).token;
+    const credential = await mcpCredential(deps, actor.orgId, input.id);
+    token = credential.token;
+    if (credential.secretId) secret = { id: credential.secretId, version: credential.version };
   } else {
     url = input.url!;
     token = null;
     if (input.secretRef) {
-      const secret = await deps.db
+      const row = await deps.db
         .selectFrom('secrets')
         .select(['version', 'value'])
         .where('id', '=', input.secretRef)
         .where('org_id', '=', actor.orgId)
         .executeTakeFirst();
-      if (!secret?.value) throw badInput('secretRef', 'secretRef does not name a secret of this org');
-      token = await openSecretValue(deps, secretContext(actor.orgId, input.secretRef, secret.version), secret.value);
+      if (!row?.value) throw badInput('secretRef', 'secretRef does not name a secret of this org');
+      token = await openSecretValue(deps, secretContext(actor.orgId, input.secretRef, row.version), row.value);
+      secret = { id: input.secretRef, version: row.version };
     }
+  }
+  const host = new URL(url).host;
+  if (secret) {
+    await countRevealUse(deps, actor);
+    await deps.accessLog.record(auditActor(actor, call.requestId), {
+      action: 'secret.use',
+      targetType: 'secret',
+      targetId: secret.id,
+      metadata: {
+        secretId: secret.id,
+        version: secret.version,
+        host,
+        via: 'mcp.validate',
+        mcpServerId: input.id ?? null,
+      },
+    });
   }
   const result = await probeMcpServer(url, token, options);
   await deps.db.transaction().execute(async (trx) => {
@@ -212,7 +235,8 @@ export async function validateMcpServer(call: Call, input: z.output<typeof valid
       targetType: 'mcpServer',
       ...(input.id ? { targetId: input.id } : {}),
       metadata: {
-        host: new URL(url).host,
+        host,
+        secretId: secret?.id ?? null,
         ok: result.ok,
         ...(result.ok ? { tools: result.tools.length } : { error: result.error.code }),
       },

@@ -105,14 +105,25 @@ describe('secrets', () => {
     await expectTRPCError(member.secrets.list({}), 'FORBIDDEN');
   });
 
-  it('rate-limits reveals per token and audits each one with its reason', async () => {
+  // The limit was per token until issue 10: minting tokens raised it. It is per person now.
+  it('rate-limits reveals per user, however many tokens they mint, and audits each one with its reason', async () => {
     const { id } = await admin.secrets.create({ name: 'limited', value: 'v', scope: 'org' });
-    const fresh = await admin.tokens.create({ name: 'reveal-test', kind: 'user' });
-    const caller = app.caller(fresh.token);
-    for (let i = 0; i < 5; i++) await caller.secrets.reveal({ id, reason: `incident ${i}` });
-    const err = await expectTRPCError(caller.secrets.reveal({ id }), 'TOO_MANY_REQUESTS');
-    expect(err.message).toMatch(/Rate limit of 5/);
-    const audit = await admin.audit.list({ action: 'secret.reveal', targetId: id });
+    const revealer = await admin.members.add({ email: 'revealer@acme.test', role: 'admin' });
+    const first = app.caller(revealer.token);
+    const more = await Promise.all(
+      ['second', 'third'].map(async (name) => app.caller((await first.tokens.create({ name, kind: 'user' })).token)),
+    );
+    const tokens = [first, ...more];
+    for (let i = 0; i < 5; i++) await tokens[i % 3]!.secrets.reveal({ id, reason: `incident ${i}` });
+    for (const caller of tokens) {
+      const err = await expectTRPCError(caller.secrets.reveal({ id }), 'TOO_MANY_REQUESTS');
+      expect(err.message).toMatch(/Rate limit of 5/);
+    }
+    const fresh = app.caller((await first.tokens.create({ name: 'fourth', kind: 'user' })).token);
+    await expectTRPCError(fresh.secrets.reveal({ id }), 'TOO_MANY_REQUESTS');
+    // Another person's limit is their own.
+    await admin.secrets.reveal({ id });
+    const audit = await admin.audit.list({ action: 'secret.reveal', targetId: id, actorId: revealer.userId });
     expect(audit.items.map((e) => e.metadata.reason)).toEqual([4, 3, 2, 1, 0].map((i) => `incident ${i}`));
   });
 });

@@ -11,6 +11,7 @@ import { enforceRateLimit } from '../core/rate-limit';
 import { iso, isoOrNull } from '../core/schemas';
 import { countRevealAndRead, readSecretMeta, type SecretMetaRow } from './hot-reads';
 import { referrersOf } from './references';
+import { REVEAL_WINDOW_MS, revealLimitKey } from './reveal-limit';
 import type {
   createSecretInput,
   listSecretsInput,
@@ -22,8 +23,6 @@ import type {
   UsedBy,
 } from './schemas';
 import { openSecretValue, sealSecretValue, secretContext } from './sealing';
-
-const REVEAL_WINDOW_MS = 60_000;
 
 function toMeta(row: Omit<SecretMetaRow, 'used_by'>, usedBy: UsedBy[]): SecretMeta {
   return {
@@ -255,7 +254,7 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
 export async function revealSecret(call: Call, input: z.output<typeof revealInput>) {
   const { deps, actor } = call;
   const row = await countRevealAndRead(deps.storage, {
-    limitKey: `reveal:${actor.tokenId}`,
+    limitKey: revealLimitKey(actor),
     windowMs: REVEAL_WINDOW_MS,
     orgId: actor.orgId,
     id: input.id,

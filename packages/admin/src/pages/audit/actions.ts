@@ -12,6 +12,7 @@ const ACTIONS: Record<AuditAction, true> = {
   'secret.rollback': true,
   'secret.access': true,
   'secret.access_denied': true,
+  'secret.use': true,
   'secret.seal_legacy': true,
   'grant.add': true,
   'grant.remove': true,
