@@ -111,6 +111,28 @@ export interface AuditLogTable {
   created_at: Timestamp;
   prev_hash: string;
   hash: string;
+  /** The HMAC key that chains this row; null for unkeyed SHA-256 rows written before keying. */
+  key_id: string | null;
+}
+
+/** HMAC keys of the audit chain, each sealed under the KEK like a secret. */
+export interface AuditKeysTable {
+  id: string;
+  value: Uint8Array;
+  kek_id: string;
+  created_at: CreatedAt;
+}
+
+/** A chain head that was verified (or, for `legacy`, where unkeyed rows end), MACed. */
+export interface AuditCheckpointsTable {
+  id: Generated<string>;
+  org_id: string | null;
+  seq: number;
+  hash: string;
+  kind: 'legacy' | 'verified';
+  key_id: string;
+  mac: string;
+  created_at: CreatedAt;
 }
 
 export interface InfraSecretsTable {
@@ -198,6 +220,8 @@ export interface Database {
   secret_grants: SecretGrantsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  audit_keys: AuditKeysTable;
+  audit_checkpoints: AuditCheckpointsTable;
   rate_limits: RateLimitsTable;
   infra_secrets: InfraSecretsTable;
   mcp_servers: McpServersTable;

@@ -34,7 +34,7 @@ async function inProcessServer(keyring?: Keyring) {
   const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'sr-bench-')), LOG_LEVEL: 'silent' });
   const deps = await openDeps(config, createLogger('silent'), { storage, ...(keyring ? { keyring } : {}) });
   await prepareDatabase(deps);
-  const org = (await bootstrapIfEmpty(deps.db))!;
+  const org = (await bootstrapIfEmpty(deps))!;
   const app = await buildServer(deps);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const admin = createStrongroomClient({ url, token: org.adminToken });

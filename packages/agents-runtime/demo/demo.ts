@@ -42,7 +42,7 @@ const [gateway, mcp] = await Promise.all([
 const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', MCP_ALLOWED_HOSTS: '127.0.0.1' });
 const deps = await openDeps(config, createLogger('warn', process.stderr));
 await prepareDatabase(deps);
-const org = (await bootstrapIfEmpty(deps.db))!;
+const org = (await bootstrapIfEmpty(deps))!;
 await setInfraSecret(deps, 'ai-gateway-token', GATEWAY_TOKEN);
 const server = await buildServer(deps);
 const url = await server.listen({ port: 0, host: '127.0.0.1' });

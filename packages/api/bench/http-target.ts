@@ -47,7 +47,7 @@ export interface TargetInfo {
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 async function createFixture(deps: AppDeps, n: number): Promise<OrgFixture> {
-  const org = await createOrg(deps.db, { name: `bench-${n}`, adminEmail: 'bench@strongroom.local' });
+  const org = await createOrg(deps, { name: `bench-${n}`, adminEmail: 'bench@strongroom.local' });
   const caller = createCaller(createContextInner({ deps, token: org.adminToken }));
   const secret = await caller.secrets.create({
     name: 'bench',

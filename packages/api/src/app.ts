@@ -3,6 +3,7 @@ import type { Keyring } from '@strongroom/crypto';
 import { migrateToLatest, openStorage, type Storage } from '@strongroom/db';
 import type { Logger } from 'pino';
 import { createAccessLog } from './audit/access-log';
+import { createAuditKeys } from './audit/keys';
 import type { Config } from './core/config';
 import type { AppDeps } from './core/deps';
 import { createEventHub } from './core/event-hub';
@@ -40,11 +41,15 @@ export async function openDeps(
   // One failure count per client address, whichever kind of token failed.
   const throttle = createAuthThrottle();
   await events.start();
+  const envelope = openEnvelope(keyring, config.dataKeyCacheMaxAgeMs);
+  const auditKeys = createAuditKeys(storage.db, envelope, log);
+  // On a migrated database the keys open now; otherwise prepareDatabase opens them after migrating.
+  await auditKeys.load();
   return {
     storage,
     db: storage.db,
     keyring,
-    envelope: openEnvelope(keyring, config.dataKeyCacheMaxAgeMs),
+    envelope,
     config,
     log,
     events,
@@ -52,7 +57,8 @@ export async function openDeps(
     identity: config.oidcIssuers.length
       ? createIdentityAuthenticator(storage.db, events, config.oidcIssuers, throttle)
       : undefined,
-    accessLog: createAccessLog(storage),
+    accessLog: createAccessLog(storage, auditKeys),
+    auditKeys,
     decisions: createDecisionCache(events),
   };
 }
@@ -65,6 +71,7 @@ export async function prepareDatabase(deps: AppDeps) {
   const outcome = await migrateToLatest(deps.db);
   if (outcome.applied.length) deps.log.info({ migrations: outcome.applied }, 'applied migrations');
   if (outcome.blocked) deps.log.warn({ migration: outcome.blocked.name }, outcome.blocked.reason);
+  await deps.auditKeys.load();
   const sealed = await sealLegacySecrets(deps);
   if (sealed) deps.log.info({ sealed }, 'sealed legacy plaintext secrets');
   return { ...outcome, sealed };

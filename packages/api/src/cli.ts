@@ -4,6 +4,7 @@ import { openDeps, prepareDatabase } from './app';
 import { loadConfig } from './core/config';
 import { createLogger } from './core/logger';
 import { withOperatorDeps } from './core/operator';
+import { registerAuditCommands } from './audit/commands';
 import { registerBackfillCommands } from './backfill/commands';
 import { registerInfraSecretCommands } from './infra-secrets/commands';
 import { registerKekCommands } from './kek/commands';
@@ -25,7 +26,7 @@ async function serve(): Promise<void> {
   const log: Logger = createLogger(config.logLevel);
   const deps = await openDeps(config, log);
   await prepareDatabase(deps);
-  const created = await bootstrapIfEmpty(deps.db);
+  const created = await bootstrapIfEmpty(deps);
   if (created) {
     console.log('First start: created org "default". These tokens are shown once; keep them safe.');
     console.log(`admin token: ${created.adminToken}`);
@@ -82,7 +83,7 @@ program
   .option('--admin-email <email>', 'email of the first admin', 'admin@strongroom.local')
   .action((name: string, opts: { adminEmail: string }) =>
     withOperatorDeps(async (deps) => {
-      const org = await createOrg(deps.db, { name, adminEmail: opts.adminEmail });
+      const org = await createOrg(deps, { name, adminEmail: opts.adminEmail });
       console.log(`org: ${org.orgId}`);
       console.log(`admin token: ${org.adminToken}`);
     }),
@@ -104,7 +105,7 @@ program
     withOperatorDeps(async (deps) => {
       const exists = await deps.db.selectFrom('orgs').select('id').where('id', '=', opts.org).executeTakeFirst();
       if (!exists) throw new Error(`org ${opts.org} not found`);
-      const { token } = await createWorkerToken(deps.db, opts.org, opts.name);
+      const { token } = await createWorkerToken(deps, opts.org, opts.name);
       console.log(`token: ${token}`);
     }),
   );
@@ -112,6 +113,7 @@ program
 registerKekCommands(program);
 registerInfraSecretCommands(program);
 registerBackfillCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`strongroom: ${err instanceof Error ? err.message : String(err)}`);

@@ -121,7 +121,7 @@ export async function createAgent(call: Call, input: z.output<typeof createAgent
       .returning('id')
       .executeTakeFirstOrThrow();
     await attach(trx, row.id, mcpServerIds);
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'agent.create',
       targetType: 'agent',
       targetId: row.id,
@@ -159,7 +159,7 @@ export async function updateAgent(call: Call, input: z.output<typeof updateAgent
     const changed = (['name', 'providerId', 'modelId', 'instructions', 'mcpServerIds'] as const).filter(
       (k) => input[k] !== undefined,
     );
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'agent.update',
       targetType: 'agent',
       targetId: input.id,
@@ -183,7 +183,7 @@ export async function deleteAgent(call: Call, id: string): Promise<{ id: string 
     if (!row) throw notFound('Agent');
     await trx.deleteFrom('secret_grants').where('grantee_type', '=', 'agent').where('grantee_id', '=', id).execute();
     await trx.deleteFrom('agents').where('id', '=', id).execute();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'agent.delete',
       targetType: 'agent',
       targetId: id,

@@ -1,6 +1,7 @@
 import type { Statement, Storage } from '@strongroom/db';
 import type { AuditActor } from '../core/actor';
 import { isUniqueViolation } from '../core/errors';
+import type { AuditKeys } from './keys';
 import { type AuditEvent, appendAuditRows, type ChainHead, chainLockKey, chainRows } from './service';
 
 const MAX_BATCH = 500;
@@ -9,15 +10,16 @@ const MAX_CHAINS = 10_000;
 
 /**
  * A group's rows in one statement, its own transaction: it takes the chain's advisory lock (the
- * one every writer of the chain takes), then inserts. $1 lock key, $2 org, then one array per column.
+ * one every writer of the chain takes), then inserts. $1 lock key, $2 org, then one array per
+ * column, then $14 the audit key id.
  */
 const APPEND: Statement = {
-  name: 'strongroom_audit_append_v1',
+  name: 'strongroom_audit_append_v2',
   text: `
     insert into audit_log (org_id, seq, actor_type, actor_id, action, target_type, target_id, request_id,
-      metadata, created_at, prev_hash, hash)
+      metadata, created_at, prev_hash, hash, key_id)
     select $2::uuid, r.seq, r.actor_type, r.actor_id, r.action, r.target_type, r.target_id, r.request_id,
-      r.metadata::jsonb, r.created_at, r.prev_hash, r.hash
+      r.metadata::jsonb, r.created_at, r.prev_hash, r.hash, $14::text
     from (select pg_advisory_xact_lock(hashtextextended($1, 0))) as locked,
       unnest($3::int[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
         $11::timestamptz[], $12::text[], $13::text[])
@@ -49,17 +51,19 @@ interface Chain {
  * member, so one bad row fails its own read only.
  * @example await accessLog.record(auditActor(actor, requestId), { action: 'secret.access', targetId });
  */
-export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>) {
+export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>, keys: Pick<AuditKeys, 'current'>) {
   const chains = new Map<string, Chain>();
 
   async function appendLocked(chain: Chain, orgId: string | null, entries: readonly Pending[]) {
     chain.head = undefined;
-    chain.head = await storage.db.transaction().execute((trx) => appendAuditRows(trx, orgId, entries));
+    chain.head = await storage.db.transaction().execute((trx) => appendAuditRows(trx, keys, orgId, entries));
   }
 
   async function append(chain: Chain, orgId: string | null, entries: readonly Pending[]) {
-    if (!chain.head) return appendLocked(chain, orgId, entries);
-    const rows = chainRows(chain.head, orgId, entries);
+    const key = keys.current;
+    // Before keying (a migration before it is blocked) there is no key_id column: the locked path only.
+    if (!chain.head || !key) return appendLocked(chain, orgId, entries);
+    const rows = chainRows(key, chain.head, orgId, entries);
     const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
     try {
       await storage.query(APPEND, [
@@ -76,6 +80,7 @@ export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>) {
         column('created_at'),
         column('prev_hash'),
         column('hash'),
+        key.id,
       ]);
     } catch (err) {
       chain.head = undefined;

@@ -1,9 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 
 /** prev_hash of the first row of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The fields of an audit row that its hash covers. */
+/** An HMAC key of the audit chain, opened from its sealed row at start-up. */
+export interface ChainKey {
+  readonly id: string;
+  readonly secret: KeyObject;
+}
+
+/** The fields of an audit row that its hash covers (besides the previous hash and the key id). */
 export interface ChainedFields {
   org_id: string | null;
   seq: number;
@@ -15,7 +21,6 @@ export interface ChainedFields {
   request_id: string | null;
   metadata: unknown;
   created_at: Date;
-  prev_hash: string;
 }
 
 /** JSON with object keys sorted at every depth, so jsonb's reordering cannot change a hash. */
@@ -30,9 +35,34 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** SHA-256 over the canonical row, chaining in the previous row's hash. */
-export function rowHash(row: ChainedFields): string {
-  return createHash('sha256')
-    .update(canonicalJson({ ...row, created_at: row.created_at.toISOString() }))
+/**
+ * The hash of one audit row: HMAC-SHA256 under `key` over the canonical row, its key id and the
+ * previous row's hash. With `key` null it is the unkeyed SHA-256 that rows written before keying
+ * carry (verification accepts those only up to the chain's legacy checkpoint).
+ * @example const hash = chainHash(keys.current, head.hash, fields);
+ */
+export function chainHash(key: ChainKey | null, prevHash: string, fields: ChainedFields): string {
+  const created_at = fields.created_at.toISOString();
+  if (!key)
+    return createHash('sha256')
+      .update(canonicalJson({ ...fields, created_at, prev_hash: prevHash }))
+      .digest('hex');
+  return createHmac('sha256', key.secret)
+    .update(canonicalJson({ ...fields, created_at, prev_hash: prevHash, key_id: key.id }))
+    .digest('hex');
+}
+
+/** What a checkpoint vouches for: the row `seq` of a chain had hash `hash`. */
+export interface CheckpointFields {
+  org_id: string | null;
+  seq: number;
+  hash: string;
+  kind: 'legacy' | 'verified';
+}
+
+/** The MAC of a checkpoint, so that one cannot be written or moved without the key. */
+export function checkpointMac(key: ChainKey, checkpoint: CheckpointFields): string {
+  return createHmac('sha256', key.secret)
+    .update(canonicalJson({ checkpoint: { ...checkpoint, key_id: key.id } }))
     .digest('hex');
 }

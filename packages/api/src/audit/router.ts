@@ -2,10 +2,10 @@ import type { Database } from '@strongroom/db';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../core/errors';
-import { emptyInput, id, iso, pageLimit, timestamp } from '../core/schemas';
+import { id, iso, pageLimit, timestamp } from '../core/schemas';
 import { adminProcedure, openapi, router } from '../core/trpc';
 import { AUDIT_ACTIONS } from './actions';
-import { verifyChain } from './service';
+import { verifyChain } from './verify';
 
 const listInput = z
   .strictObject({
@@ -76,10 +76,23 @@ export const auditRouter = router({
       }
       return listAudit(ctx.deps.db, ctx.actor.orgId, input);
     }),
-  /** Recomputes the org's hash chain and names the first row that does not fit. */
+  /**
+   * Recomputes the org's keyed chain and names the first row that does not fit: from the last
+   * verified checkpoint (default), or from the first row with `mode: 'full'`. The platform chain
+   * (rows of no org) is the operator's: `strongroom audit verify --platform`.
+   */
   verify: adminProcedure
     .meta(openapi('GET', '/audit.verify'))
-    .input(emptyInput)
-    .output(z.strictObject({ ok: z.boolean(), checked: z.number().int(), firstBrokenId: id.optional() }))
-    .query(({ ctx }) => verifyChain(ctx.deps.db, ctx.actor.orgId)),
+    .input(z.strictObject({ mode: z.enum(['incremental', 'full']).optional() }).optional())
+    .output(
+      z.strictObject({
+        ok: z.boolean(),
+        checked: z.number().int(),
+        firstBrokenId: id.optional(),
+        problem: z.string().optional(),
+        mode: z.enum(['incremental', 'full']),
+        fromSeq: z.number().int(),
+      }),
+    )
+    .query(({ ctx, input }) => verifyChain(ctx.deps, ctx.actor.orgId, input?.mode)),
 });

@@ -3,7 +3,8 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { AuditActor } from '../core/actor';
 import { publish } from '../core/event-hub';
 import type { AuditAction } from './actions';
-import { type ChainedFields, GENESIS_HASH, rowHash } from './chain';
+import { type ChainedFields, type ChainKey, chainHash, GENESIS_HASH } from './chain';
+import { type AuditKeys, NO_ORG } from './keys';
 
 /** One event to record; `metadata` holds ids, names and counts, never a value. */
 export interface AuditEvent {
@@ -13,15 +14,18 @@ export interface AuditEvent {
   metadata?: Record<string, unknown>;
 }
 
-const NO_ORG = '00000000-0000-0000-0000-000000000000';
-
 /**
- * Appends one row to the org's hash chain inside the caller's transaction, so the change and
+ * Appends one row to the org's keyed chain inside the caller's transaction, so the change and
  * its audit row commit or fail together. An advisory lock orders concurrent appends per org.
- * @example await appendAudit(trx, auditActor(actor, requestId), { action: 'secret.create', targetId: id });
+ * @example await appendAudit(trx, deps.auditKeys, auditActor(actor, requestId), { action: 'secret.create', targetId: id });
  */
-export async function appendAudit(trx: Transaction<Database>, actor: AuditActor, event: AuditEvent): Promise<void> {
-  await appendAuditRows(trx, actor.orgId, [{ actor, event }]);
+export async function appendAudit(
+  trx: Transaction<Database>,
+  keys: Pick<AuditKeys, 'current'>,
+  actor: AuditActor,
+  event: AuditEvent,
+): Promise<void> {
+  await appendAuditRows(trx, keys, actor.orgId, [{ actor, event }]);
   // Every audited change may change who may resolve what: cached decisions of the org end on commit.
   if (actor.orgId) await publish(trx, { type: 'access.changed', orgId: actor.orgId });
 }
@@ -48,8 +52,9 @@ async function readChainHead(db: Kysely<Database>, orgId: string | null): Promis
   return last ?? { seq: 0, hash: GENESIS_HASH };
 }
 
-/** Rows that extend a chain from `head`, each hashing the one before. */
+/** Rows that extend a chain from `head`, each MACing the one before under `key` (hashing, before keying). */
 export function chainRows(
+  key: ChainKey | null,
   head: ChainHead,
   orgId: string | null,
   entries: readonly { actor: AuditActor; event: AuditEvent }[],
@@ -69,53 +74,28 @@ export function chainRows(
       // The identity provider's iss/sub sit in the chained metadata, so they are tamper-evident too.
       metadata: actor.identity ? { ...event.metadata, actorIdentity: actor.identity } : (event.metadata ?? {}),
       created_at: new Date(),
-      prev_hash: prevHash,
     };
-    prevHash = rowHash(fields);
-    return { ...fields, metadata: JSON.stringify(fields.metadata), hash: prevHash };
+    const row = {
+      ...fields,
+      metadata: JSON.stringify(fields.metadata),
+      prev_hash: prevHash,
+      ...(key ? { key_id: key.id } : {}),
+    };
+    prevHash = chainHash(key, prevHash, fields);
+    return { ...row, hash: prevHash };
   });
 }
 
 /** Appends rows, in order, to one chain (`orgId`, or the platform chain for null), under its lock; returns the new head. */
 export async function appendAuditRows(
   trx: Transaction<Database>,
+  keys: Pick<AuditKeys, 'current'>,
   orgId: string | null,
   entries: readonly { actor: AuditActor; event: AuditEvent }[],
 ): Promise<ChainHead> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${chainLockKey(orgId)}, 0))`.execute(trx);
-  const rows = chainRows(await readChainHead(trx, orgId), orgId, entries);
+  const rows = chainRows(keys.current, await readChainHead(trx, orgId), orgId, entries);
   await trx.insertInto('audit_log').values(rows).execute();
   const last = rows.at(-1)!;
   return { seq: last.seq, hash: last.hash };
-}
-
-/** Walks an org's chain in order; the first row whose hash, link or sequence is wrong is broken. */
-export async function verifyChain(
-  db: Kysely<Database>,
-  orgId: string,
-): Promise<{ ok: boolean; checked: number; firstBrokenId?: string }> {
-  const pageSize = 1000;
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  let checked = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('seq', '>=', expectedSeq)
-      .orderBy('seq')
-      .limit(pageSize)
-      .execute();
-    for (const row of rows) {
-      const { id, hash, ...fields } = row;
-      if (row.seq !== expectedSeq || row.prev_hash !== prevHash || rowHash(fields) !== hash) {
-        return { ok: false, checked, firstBrokenId: id };
-      }
-      checked++;
-      expectedSeq++;
-      prevHash = hash;
-    }
-    if (rows.length < pageSize) return { ok: true, checked };
-  }
 }

@@ -7,7 +7,7 @@ import type { AppDeps } from '../core/deps';
 import { legacyTokenOf } from '../mcp-servers/credentials';
 import { openSecretValue, sealSecretValue, secretContext } from '../secrets/sealing';
 
-type Deps = Pick<AppDeps, 'db' | 'envelope'>;
+type Deps = Pick<AppDeps, 'db' | 'envelope' | 'auditKeys'>;
 
 export interface BackfillProgress {
   total: number;
@@ -76,7 +76,7 @@ export async function backfillMcpTokens(
         .values({ secret_id: secretId, version: 1, value: sealed, kek_id: kekId })
         .execute();
       await trx.updateTable('mcp_servers').set({ secret_ref: secretId }).where('id', '=', server.id).execute();
-      await appendAudit(trx, systemActor(server.org_id), {
+      await appendAudit(trx, deps.auditKeys, systemActor(server.org_id), {
         action: 'backfill.mcp_token',
         targetType: 'mcpServer',
         targetId: server.id,

@@ -3,6 +3,7 @@ import type { Database, Storage } from '@strongroom/db';
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import type { AccessLog } from '../audit/access-log';
+import type { AuditKeys } from '../audit/keys';
 import type { DecisionCache } from '../internal/decision-cache';
 import type { IdentityAuthenticator } from '../identity/authenticate';
 import type { Authenticator } from '../tokens/authenticate';
@@ -26,5 +27,7 @@ export interface AppDeps {
   readonly accessLog: AccessLog;
   /** Allowed run-time access decisions, dropped by the org's change events. */
   readonly decisions: DecisionCache;
+  /** The audit chain's HMAC keys, sealed under the KEK in the database. */
+  readonly auditKeys: AuditKeys;
   readonly log: Logger;
 }

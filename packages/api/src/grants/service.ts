@@ -74,7 +74,7 @@ export async function addGrant(call: Call, input: GrantInput) {
       .returning('secret_id')
       .executeTakeFirst();
     if (inserted) {
-      await appendAudit(trx, auditActor(actor, call.requestId), {
+      await appendAudit(trx, deps.auditKeys, auditActor(actor, call.requestId), {
         action: 'grant.add',
         targetType: 'secret',
         targetId: input.secretId,
@@ -104,7 +104,7 @@ export async function removeGrant(call: Call, input: GrantInput) {
       .where('id', '=', input.secretId)
       .executeTakeFirstOrThrow();
     await publish(trx, { type: 'secret.changed', orgId: actor.orgId, id: input.secretId, version });
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'grant.remove',
       targetType: 'secret',
       targetId: input.secretId,

@@ -31,7 +31,7 @@ export const groupsRouter = router({
           .values({ org_id: ctx.actor.orgId, name: input.name })
           .returning(['id', 'name'])
           .executeTakeFirstOrThrow();
-        await appendAudit(trx, auditActor(ctx.actor, ctx.requestId), {
+        await appendAudit(trx, ctx.deps.auditKeys, auditActor(ctx.actor, ctx.requestId), {
           action: 'group.create',
           targetType: 'group',
           targetId: row.id,

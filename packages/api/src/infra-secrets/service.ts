@@ -20,7 +20,7 @@ export function infraContext(name: string, version: number): Record<string, stri
  * every org hear `infra_secret.changed` on commit and drop the old value.
  * @example await setInfraSecret(deps, 'ai-gateway-token', valueFromStdin);
  */
-export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, name: string, value: string) {
+export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope' | 'auditKeys'>, name: string, value: string) {
   return deps.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('infra_secrets')
@@ -37,7 +37,7 @@ export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, nam
         oc.column('name').doUpdateSet({ value: sealed, kek_id: kekId, version, updated_at: sql`now()` }),
       )
       .execute();
-    await appendAudit(trx, systemActor(null), {
+    await appendAudit(trx, deps.auditKeys, systemActor(null), {
       action: 'infra_secret.set',
       targetType: 'infra_secret',
       targetId: name,

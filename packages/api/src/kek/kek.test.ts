@@ -67,7 +67,7 @@ describe('KEK rotation', () => {
       batchSize: 3,
       onProgress: (p) => progress.push(p.rewrapped),
     });
-    const total = secrets.length * 3; // one current value and two versions each
+    const total = secrets.length * 3 + 1; // one current value and two versions each, and the audit chain key
     expect(result).toEqual({ toKeyId: 'B', rewrapped: total, skipped: 0 });
     expect(progress.length).toBeGreaterThan(4);
     expect(new Set(await kekIds(app))).toEqual(new Set(['B']));
@@ -129,9 +129,9 @@ describe('KEK rotation with KMS keys', () => {
       const secrets = await seed(app, 5);
       kms.resetCounts();
       const result = await rotateKek(app.deps, { toKeyId: 'alias/strongroom-2027' });
-      expect(result).toMatchObject({ toKeyId: to, rewrapped: secrets.length * 3 });
-      // Seals share one data key per org within the cache's limits: two orgs, two re-wraps.
-      expect(kms.requests('ReEncrypt')).toBe(2);
+      expect(result).toMatchObject({ toKeyId: to, rewrapped: secrets.length * 3 + 1 });
+      // Seals share one data key per org within the cache's limits: two orgs and the platform's audit key.
+      expect(kms.requests('ReEncrypt')).toBe(3);
       expect(new Set(await kekIds(app))).toEqual(new Set([to]));
       kms.setKeyEnabled(from, false);
       const deps = await openDeps(app.deps.config, createLogger('silent'), {
@@ -171,7 +171,7 @@ describe('strongroom kek rotate (a separate process, killed half-way)', () => {
     }
     app = await createTestApp({ keyring: keyring('A'), storage });
     const secrets = await seed(app, 20);
-    const total = secrets.length * 3;
+    const total = secrets.length * 3 + 1; // and the audit chain key
     if (testEngine() === 'pglite') await app.close(); // release the data directory for the CLI
 
     const run = (killAfterProgress: boolean) =>

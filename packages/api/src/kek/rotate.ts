@@ -26,7 +26,7 @@ export interface RotationResult {
  * @example await rotateKek(deps, { toKeyId: 'alias/strongroom-2027', onProgress: console.log });
  */
 export async function rotateKek(
-  deps: Pick<AppDeps, 'db' | 'envelope' | 'keyring'>,
+  deps: Pick<AppDeps, 'db' | 'envelope' | 'keyring' | 'auditKeys'>,
   options: { toKeyId: string; batchSize?: number; onProgress?: (p: RotationProgress) => void },
 ): Promise<RotationResult> {
   const toKeyId = await deps.keyring.canonicalKeyId(options.toKeyId);
@@ -57,7 +57,7 @@ export async function rotateKek(
           }
         }
         for (const [orgId, count] of perOrg) {
-          await appendAudit(trx, systemActor(orgId), {
+          await appendAudit(trx, deps.auditKeys, systemActor(orgId), {
             action: 'kek.rewrap',
             targetType: 'kek',
             targetId: toKeyId,

@@ -1,5 +1,6 @@
 import type { Database } from '@strongroom/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { auditKeyContext } from '../audit/keys';
 import { infraContext } from '../infra-secrets/service';
 import { secretContext } from '../secrets/sealing';
 
@@ -106,5 +107,26 @@ const infraSecrets: SealedSource = {
   },
 };
 
+/** The audit chain's HMAC keys (platform-level; re-wrapping leaves the key, and so every MAC, as it was). */
+const auditKeys: SealedSource = {
+  name: 'audit_keys',
+  async pending(db, to) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from audit_keys where kek_id is distinct from ${to}`.execute(db);
+    return rows[0]!.n;
+  },
+  async page(db, to, after, limit) {
+    const { rows } = await sql<{ id: string; value: Uint8Array }>`
+      select id, value from audit_keys
+      where kek_id is distinct from ${to} and id > ${after?.[0] ?? ''} order by id limit ${limit}`.execute(db);
+    return rows.map((r) => ({ cursor: [r.id], orgId: null, context: auditKeyContext(r.id), value: r.value }));
+  },
+  async swap(trx, row, rewrapped, to) {
+    const result = await sql`update audit_keys set value = ${bytes(rewrapped)}, kek_id = ${to}
+      where id = ${row.cursor[0]} and value = ${bytes(row.value)}`.execute(trx);
+    return Number(result.numAffectedRows ?? 0) === 1;
+  },
+};
+
 /** Every place a sealed value lives. A feature that stores sealed values adds its source here. */
-export const SEALED_SOURCES: readonly SealedSource[] = [secrets, secretVersions, infraSecrets];
+export const SEALED_SOURCES: readonly SealedSource[] = [secrets, secretVersions, infraSecrets, auditKeys];

@@ -89,7 +89,7 @@ export async function createMcpServer(call: Call, input: z.output<typeof createM
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'mcp.create',
       targetType: 'mcpServer',
       targetId: row.id,
@@ -134,7 +134,7 @@ export async function updateMcpServer(call: Call, input: z.output<typeof updateM
       .execute();
     const retiredLegacyToken = input.secretRef ? await clearLegacyToken(trx, input.id) : false;
     const changed = (['name', 'url', 'secretRef'] as const).filter((k) => input[k] !== undefined);
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'mcp.update',
       targetType: 'mcpServer',
       targetId: input.id,
@@ -157,7 +157,7 @@ export async function deleteMcpServer(call: Call, id: string): Promise<{ id: str
       .executeTakeFirst();
     if (!row) throw notFound('MCP server');
     await trx.deleteFrom('mcp_servers').where('id', '=', id).execute();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'mcp.delete',
       targetType: 'mcpServer',
       targetId: id,
@@ -230,7 +230,7 @@ export async function validateMcpServer(call: Call, input: z.output<typeof valid
         .where('id', '=', input.id)
         .execute();
     }
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'mcp.validate',
       targetType: 'mcpServer',
       ...(input.id ? { targetId: input.id } : {}),

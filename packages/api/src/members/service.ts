@@ -42,13 +42,13 @@ export async function addMember(call: Call, input: { email: string; role: Role }
       });
     }
     const by = auditActor(actor, call.requestId);
-    await appendAudit(trx, by, {
+    await appendAudit(trx, call.deps.auditKeys, by, {
       action: 'member.add',
       targetType: 'user',
       targetId: user.id,
       metadata: { email: input.email, role: input.role },
     });
-    const { token } = await issueToken(trx, by, {
+    const { token } = await issueToken(trx, call.deps.auditKeys, by, {
       orgId: actor.orgId,
       kind: 'user',
       userId: user.id,
@@ -102,7 +102,7 @@ export async function removeMember(call: Call, userId: string) {
       .where('revoked_at', 'is', null)
       .returning('id')
       .execute();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'member.remove',
       targetType: 'user',
       targetId: userId,
@@ -128,7 +128,7 @@ export async function setMemberRole(call: Call, input: { userId: string; role: R
       .where('org_id', '=', actor.orgId)
       .where('user_id', '=', input.userId)
       .execute();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'member.role',
       targetType: 'user',
       targetId: input.userId,

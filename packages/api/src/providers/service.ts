@@ -97,7 +97,7 @@ export async function createProvider(call: Call, input: z.output<typeof createPr
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'provider.create',
       targetType: 'provider',
       targetId: row.id,
@@ -128,7 +128,7 @@ export async function updateProvider(call: Call, input: z.output<typeof updatePr
       .returningAll()
       .executeTakeFirstOrThrow();
     const changed = (['name', 'kind', 'secretRef', 'config'] as const).filter((k) => input[k] !== undefined);
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'provider.update',
       targetType: 'provider',
       targetId: row.id,
@@ -160,7 +160,7 @@ export async function deleteProvider(call: Call, id: string): Promise<{ id: stri
       );
     }
     await trx.deleteFrom('providers').where('id', '=', id).execute();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'provider.delete',
       targetType: 'provider',
       targetId: id,

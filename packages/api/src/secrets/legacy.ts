@@ -13,7 +13,7 @@ const BATCH = 100;
  * and audit row in one transaction. Runs on every start; does nothing once all are sealed or the
  * column is gone. Returns how many it sealed.
  */
-export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope'>): Promise<number> {
+export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope' | 'auditKeys'>): Promise<number> {
   // The purge migration drops the column once everything is sealed and verified.
   if (!(await columnExists(deps.db, 'secrets', 'legacy_value'))) return 0;
   let sealedCount = 0;
@@ -34,7 +34,7 @@ export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope'>):
           .insertInto('secret_versions')
           .values({ secret_id: row.id, version: row.version, value: sealed, kek_id: kekId })
           .execute();
-        await appendAudit(trx, systemActor(row.org_id), {
+        await appendAudit(trx, deps.auditKeys, systemActor(row.org_id), {
           action: 'secret.seal_legacy',
           targetType: 'secret',
           targetId: row.id,

@@ -161,7 +161,7 @@ export async function createSecret(call: Call, input: z.output<typeof createSecr
         .insertInto('secret_versions')
         .values({ secret_id: id, version: 1, value: sealed, kek_id: kekId, created_by: actor.userId })
         .execute();
-      await appendAudit(trx, auditActor(actor, call.requestId), {
+      await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
         action: 'secret.create',
         targetType: 'secret',
         targetId: id,
@@ -216,7 +216,7 @@ export async function updateSecret(call: Call, input: z.output<typeof updateSecr
         throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
       });
     const changed = (['name', 'description', 'value'] as const).filter((k) => input[k] !== undefined);
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: input.value === undefined ? 'secret.update' : 'secret.rotate',
       targetType: 'secret',
       targetId: current.id,
@@ -241,7 +241,7 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
     }
     await trx.deleteFrom('secrets').where('id', '=', id).execute();
     await publish(trx, { type: 'secret.deleted', orgId: actor.orgId, id, version: row.version });
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'secret.delete',
       targetType: 'secret',
       targetId: id,
@@ -316,7 +316,7 @@ export async function rollbackSecret(call: Call, input: z.output<typeof rollback
       .where('id', '=', current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await appendAudit(trx, auditActor(actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'secret.rollback',
       targetType: 'secret',
       targetId: current.id,

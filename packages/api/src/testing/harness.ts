@@ -42,7 +42,7 @@ export function testKeyring(): Keyring {
 }
 
 async function seedOrg(deps: AppDeps, name: string): Promise<TestOrg> {
-  const org = await createOrg(deps.db, { name, adminEmail: `admin@${name}.test`, withWorkerToken: true });
+  const org = await createOrg(deps, { name, adminEmail: `admin@${name}.test`, withWorkerToken: true });
   const admin = createCaller(createContextInner({ deps, token: org.adminToken }));
   const member = await admin.members.add({ email: `member@${name}.test`, role: 'member' });
   return {

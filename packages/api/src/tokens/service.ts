@@ -1,5 +1,6 @@
 import type { Database, TokenKind } from '@strongroom/db';
 import { sql, type Transaction } from 'kysely';
+import type { AuditKeys } from '../audit/keys';
 import { appendAudit } from '../audit/service';
 import { type AuditActor, auditActor } from '../core/actor';
 import type { Call } from '../core/call';
@@ -22,7 +23,12 @@ export interface IssueTokenInput {
  * Issues a token inside the caller's transaction and audits it. The plaintext token is returned
  * once and never stored: only its SHA-256 hash is.
  */
-export async function issueToken(trx: Transaction<Database>, by: AuditActor, input: IssueTokenInput) {
+export async function issueToken(
+  trx: Transaction<Database>,
+  keys: Pick<AuditKeys, 'current'>,
+  by: AuditActor,
+  input: IssueTokenInput,
+) {
   const { token, hash, hint } = generateToken(input.kind);
   const row = await trx
     .insertInto('api_tokens')
@@ -38,7 +44,7 @@ export async function issueToken(trx: Transaction<Database>, by: AuditActor, inp
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await appendAudit(trx, by, {
+  await appendAudit(trx, keys, by, {
     action: 'token.create',
     targetType: 'token',
     targetId: row.id,
@@ -80,7 +86,7 @@ export async function createToken(
     });
   }
   return call.deps.db.transaction().execute((trx) =>
-    issueToken(trx, auditActor(call.actor, call.requestId), {
+    issueToken(trx, call.deps.auditKeys, auditActor(call.actor, call.requestId), {
       orgId: call.actor.orgId,
       kind: input.kind,
       name: input.name,
@@ -101,7 +107,7 @@ export async function revokeToken(call: Call, id: string) {
       .returning(['id', 'kind', 'name'])
       .executeTakeFirst();
     if (!row) throw notFound('Token');
-    await appendAudit(trx, auditActor(call.actor, call.requestId), {
+    await appendAudit(trx, call.deps.auditKeys, auditActor(call.actor, call.requestId), {
       action: 'token.revoke',
       targetType: 'token',
       targetId: id,
