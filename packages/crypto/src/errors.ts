@@ -8,12 +8,15 @@ export type CryptoErrorCode = 'DECRYPTION_FAILED' | 'KEY_UNAVAILABLE' | 'INVALID
  */
 export class CryptoError extends Error {
   override readonly name = 'CryptoError';
+  /** The KEK a `KEY_UNAVAILABLE` error is about, when it is about one the keyring does not hold. */
+  readonly keyId: string | undefined;
   constructor(
     readonly code: CryptoErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; keyId?: string },
   ) {
     super(message, options);
+    this.keyId = options?.keyId;
   }
 }
 
@@ -25,5 +28,8 @@ export const decryptionFailed = (cause?: unknown) =>
 
 export const keyUnavailable = (message: string, cause?: unknown) =>
   new CryptoError('KEY_UNAVAILABLE', message, { cause });
+/** An envelope names a KEK this keyring does not hold (yet): retryable once the key is distributed. */
+export const kekNotHeld = (keyId: string) =>
+  new CryptoError('KEY_UNAVAILABLE', `KEK \`${keyId}\` is not held by this keyring`, { keyId });
 export const invalidInput = (message: string) => new CryptoError('INVALID_INPUT', message);
 export const invalidConfig = (message: string) => new CryptoError('INVALID_CONFIG', message);

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { canonicalContext, type EncryptionContext } from './context';
-import { decryptionFailed, invalidConfig } from './errors';
+import { decryptionFailed, invalidConfig, kekNotHeld } from './errors';
 import { isKekId, IV_BYTES, KEY_BYTES, TAG_BYTES } from './format';
 import type { DataKey, Keyring } from './keyring';
 
@@ -48,7 +48,9 @@ export function createLocalKeyring(options: LocalKeyringOptions): Keyring {
 
   const unwrap = async (keyId: string, wrapped: Uint8Array, kmsContext: EncryptionContext) => {
     const kek = keys.get(keyId);
-    if (!kek || wrapped.length !== WRAPPED_BYTES) throw decryptionFailed();
+    // A KEK id we do not hold is a key not distributed here yet (e.g. mid-rotation), not tampering.
+    if (!kek) throw kekNotHeld(keyId);
+    if (wrapped.length !== WRAPPED_BYTES) throw decryptionFailed();
     try {
       const decipher = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(0, IV_BYTES)).setAAD(
         wrapAad(keyId, kmsContext),

@@ -63,7 +63,7 @@ const other = Buffer.from(positive[0]!.sealed, 'base64');
 const negative = [
   { name: 'format version changed', sealed: flip(0), context: ctx, error: 'INVALID_INPUT' },
   { name: 'algorithm changed', sealed: flip(1), context: ctx, error: 'INVALID_INPUT' },
-  { name: 'KEK id changed', sealed: flip(3), context: ctx, error: 'DECRYPTION_FAILED' },
+  { name: 'KEK id changed', sealed: flip(3), context: ctx, error: 'KEY_UNAVAILABLE' },
   { name: 'KEK id not UTF-8', sealed: changed((b) => void (b[3] = 0xff)), context: ctx, error: 'INVALID_INPUT' },
   {
     name: 'wrapped key length zero',

@@ -74,7 +74,7 @@ describe('keyed audit chain', () => {
     const rows = await chainOf(app, app.orgA.orgId);
     expect(rows.every((r) => r.key_id === key.id)).toBe(true);
     expect(chainHash(null, rows[0]!.prev_hash, fieldsOf(rows[0]!))).not.toBe(rows[0]!.hash);
-    expect(chainHash(app.deps.auditKeys.current, rows[0]!.prev_hash, fieldsOf(rows[0]!))).toBe(rows[0]!.hash);
+    expect(chainHash(app.deps.auditKeys.current!, rows[0]!.prev_hash, fieldsOf(rows[0]!))).toBe(rows[0]!.hash);
   });
 
   it.each([
@@ -150,7 +150,7 @@ describe('keyed audit chain', () => {
         seq: last.seq,
         hash: last.hash,
         kind: 'verified',
-        key_id: app.deps.auditKeys.current.id,
+        key_id: app.deps.auditKeys.current!.id,
         mac: 'f'.repeat(64),
       })
       .execute();

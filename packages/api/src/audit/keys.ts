@@ -19,8 +19,11 @@ export function auditKeyContext(id: string): Record<string, string> {
  * and the one new rows are chained with. Loaded once the schema has the table; empty until then.
  */
 export interface AuditKeys {
-  /** The key new rows are chained with; throws until `load` has run. */
-  readonly current: ChainKey;
+  /**
+   * The key new rows are chained with; null while the schema predates keying (a migration before
+   * it is blocked), when rows are chained unkeyed as before. Throws until `load` has run.
+   */
+  readonly current: ChainKey | null;
   byId(id: string): ChainKey | undefined;
   /** Opens every key (creating the first one on a new database). Idempotent. */
   load(): Promise<void>;
@@ -36,7 +39,8 @@ export interface AuditKeys {
  */
 export function createAuditKeys(db: Kysely<Database>, envelope: Envelope, log: Logger): AuditKeys {
   const keys = new Map<string, ChainKey>();
-  let current: ChainKey | undefined;
+  let loaded = false;
+  let current: ChainKey | null = null;
 
   async function open(rows: { id: string; value: Uint8Array }[]) {
     for (const row of rows) {
@@ -92,15 +96,18 @@ export function createAuditKeys(db: Kysely<Database>, envelope: Envelope, log: L
 
   return {
     get current() {
-      if (!current) throw new AppError('INTERNAL_SERVER_ERROR', 'audit keys are not loaded (run migrations first)');
+      if (!loaded) throw new AppError('INTERNAL_SERVER_ERROR', 'audit keys are not loaded yet');
       return current;
     },
     byId: (id) => keys.get(id),
     async load() {
-      if (current || !(await columnExists(db, 'audit_log', 'key_id'))) return;
-      if (!(await db.selectFrom('audit_keys').select('id').limit(1).executeTakeFirst())) await create();
-      await open(await db.selectFrom('audit_keys').select(['id', 'value']).orderBy('created_at').execute());
-      current = [...keys.values()].at(-1);
+      if (current) return;
+      if (await columnExists(db, 'audit_log', 'key_id')) {
+        if (!(await db.selectFrom('audit_keys').select('id').limit(1).executeTakeFirst())) await create();
+        await open(await db.selectFrom('audit_keys').select(['id', 'value']).orderBy('created_at').execute());
+        current = [...keys.values()].at(-1) ?? null;
+      }
+      loaded = true;
     },
   };
 }

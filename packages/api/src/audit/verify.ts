@@ -40,7 +40,7 @@ async function validCheckpoints(db: Kysely<Database>, keys: Pick<AuditKeys, 'byI
   });
 }
 
-function chainRows(db: Kysely<Database>, orgId: string | null, fromSeq: number, limit: number) {
+function chainRows(db: Kysely<Database>, orgId: string | null, fromSeq: number, limit: number, keyed = true) {
   return db
     .selectFrom('audit_log')
     .select([
@@ -57,8 +57,8 @@ function chainRows(db: Kysely<Database>, orgId: string | null, fromSeq: number, 
       'created_at',
       'prev_hash',
       'hash',
-      'key_id',
     ])
+    .$if(keyed, (qb) => qb.select('key_id'))
     .where((eb) => (orgId === null ? eb('org_id', 'is', null) : eb('org_id', '=', orgId)))
     .where('seq', '>=', fromSeq)
     .orderBy('seq')
@@ -81,9 +81,11 @@ export async function verifyChain(
   mode: VerifyMode = 'incremental',
 ): Promise<VerifyResult> {
   const { db, auditKeys } = deps;
-  const checkpoints = await validCheckpoints(db, auditKeys, orgId);
+  // A schema before keying (a migration before it is blocked): unkeyed rows, no checkpoints.
+  const keyed = auditKeys.current !== null;
+  const checkpoints = keyed ? await validCheckpoints(db, auditKeys, orgId) : [];
   const bySeq = new Map(checkpoints.map((c) => [c.seq, c] as const));
-  const legacyEnd = checkpoints.find((c) => c.kind === 'legacy')?.seq ?? 0;
+  const legacyEnd = keyed ? (checkpoints.find((c) => c.kind === 'legacy')?.seq ?? 0) : Infinity;
   const last: Checkpoint | undefined = checkpoints.at(-1);
   const start = mode === 'incremental' && last && last.seq > 0 ? last : undefined;
   const fromSeq = start?.seq ?? 0;
@@ -105,12 +107,12 @@ export async function verifyChain(
     if (row.hash !== start.hash) return broken('a row differs from its checkpoint', row.id);
   }
   for (;;) {
-    const rows = await chainRows(db, orgId, expectedSeq, PAGE);
+    const rows = await chainRows(db, orgId, expectedSeq, PAGE, keyed);
     for (const row of rows) {
       if (row.seq !== expectedSeq) return broken(`seq ${expectedSeq} is missing`, row.id);
       if (row.prev_hash !== prevHash) return broken('the link to the previous row is broken', row.id);
       let key: ChainKey | null = null;
-      if (row.key_id === null) {
+      if (!row.key_id) {
         if (row.seq > legacyEnd) return broken('an unkeyed row after the chain was keyed', row.id);
       } else {
         key = auditKeys.byId(row.key_id) ?? null;
@@ -128,8 +130,8 @@ export async function verifyChain(
   }
   const headSeq = expectedSeq - 1;
   if (last && headSeq < last.seq) return broken(`rows up to the checkpoint at seq ${last.seq} are missing`);
-  if (headSeq > (last?.seq ?? 0)) {
-    const key = auditKeys.current;
+  const key = auditKeys.current;
+  if (key && headSeq > (last?.seq ?? 0)) {
     const fields = { org_id: orgId, seq: headSeq, hash: prevHash, kind: 'verified' as const };
     await db
       .insertInto('audit_checkpoints')
