@@ -24,7 +24,10 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   if (err instanceof CryptoError) {
     if (err.code === 'KEY_UNAVAILABLE') {
-      return new AppError('SERVICE_UNAVAILABLE', 'The key service is unavailable; retry later', {
+      const message = err.keyId
+        ? `KEK "${err.keyId}" is not available to this instance yet; retry later`
+        : 'The key service is unavailable; retry later';
+      return new AppError('SERVICE_UNAVAILABLE', message, {
         reason: 'KEY_UNAVAILABLE',
         cause: err,
       });

@@ -1,3 +1,4 @@
+import { CryptoError } from '@strongroom/crypto';
 import { z } from 'zod';
 import type { AppDeps } from '../core/deps';
 import { emptyInput, id } from '../core/schemas';
@@ -5,21 +6,28 @@ import { memberProcedure, openapi, publicProcedure } from '../core/trpc';
 
 const status = z.enum(['up', 'down']);
 
-/** Whether the database and the keyring answer; what `/readyz` and `health` report. */
+/**
+ * Whether the database and the keyring answer; what `/readyz` and `health` report. A KEK that an
+ * envelope named and this instance does not hold makes the keyring `down`, named in `missingKek`.
+ */
 export async function readiness(deps: Pick<AppDeps, 'storage' | 'keyring'>) {
+  let missingKek: string | undefined;
   const probe = (p: Promise<unknown>) =>
     p.then(
       () => 'up' as const,
-      () => 'down' as const,
+      (err: unknown) => {
+        if (err instanceof CryptoError && err.keyId) missingKek = err.keyId;
+        return 'down' as const;
+      },
     );
   const [database, keyring] = await Promise.all([probe(deps.storage.ping()), probe(deps.keyring.check())]);
-  return { ok: database === 'up' && keyring === 'up', database, keyring };
+  return { ok: database === 'up' && keyring === 'up', database, keyring, ...(missingKek ? { missingKek } : {}) };
 }
 
 export const health = publicProcedure
   .meta(openapi('GET', '/health', { protect: false }))
   .input(emptyInput)
-  .output(z.strictObject({ ok: z.boolean(), database: status, keyring: status }))
+  .output(z.strictObject({ ok: z.boolean(), database: status, keyring: status, missingKek: z.string().optional() }))
   .query(({ ctx }) => readiness(ctx.deps));
 
 export const me = memberProcedure
