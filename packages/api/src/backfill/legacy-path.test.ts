@@ -77,7 +77,9 @@ beforeAll(async () => {
   app = await createTestApp({ storage, env: { MCP_ALLOWED_HOSTS: '127.0.0.1' } });
   const token = await app.deps.db
     .transaction()
-    .execute((trx) => issueToken(trx, app.deps.auditKeys, systemActor(orgId), { orgId, kind: 'user', userId: user.id, name: 'test' }));
+    .execute((trx) =>
+      issueToken(trx, app.deps.auditKeys, systemActor(orgId), { orgId, kind: 'user', userId: user.id, name: 'test' }),
+    );
   admin = app.caller(token.token);
 });
 afterAll(async () => {
