@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { runRuntimeBench } from '../packages/agents-runtime/bench/runtime.bench';
+import { runAuditScaleBench } from '../packages/api/bench/audit-scale.bench';
 import { runHotOrgBench, runHttpBench, runScaleBench } from '../packages/api/bench/http.bench';
 import { runCryptoBench } from '../packages/crypto/bench/crypto.bench';
 import { type BenchSection, recordLoad, toMarkdown, writeResults } from './lib';
@@ -16,6 +17,7 @@ const sections: { name: string; run: () => Promise<BenchSection> }[] = [
   { name: 'scale', run: runScaleBench },
   { name: 'hot-org', run: runHotOrgBench },
   { name: 'runtime', run: runRuntimeBench },
+  { name: 'audit-scale', run: runAuditScaleBench },
 ];
 
 const HISTORY_MARKER = '<!-- kept by npm run bench: history and notes below -->';
