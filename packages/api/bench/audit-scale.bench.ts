@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { migrateToLatest, openStorage } from '@strongroom/db';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -189,7 +190,7 @@ export async function runAuditScaleBench(): Promise<BenchSection> {
 
     return {
       name: 'audit-scale',
-      baseline: `none: absolute times on Postgres, ${ORGS.toLocaleString('en-US')} orgs, ${counted[0]!.n.toLocaleString('en-US')} audit rows (seeded in ${seedS.toFixed(0)} s)`,
+      baseline: `none: absolute times on Postgres, ${ORGS.toLocaleString('en-US')} orgs, ${counted[0]!.n.toLocaleString('en-US')} audit rows (seeded in ${seedS.toFixed(0)} s); load average ${loadavg()[0]!.toFixed(1)} at the end`,
       rows,
       checks: [
         ...(['first', 'middle', 'last'] as const).map((page) => ({
