@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditActor } from '../core/actor';
 import { createTestApp, type TestApp } from '../testing/harness';
 import { createAccessLog } from './access-log';
-import { verifyChain } from './service';
+import { verifyChain } from './verify';
 
 let app: TestApp;
 
@@ -27,7 +27,7 @@ const rowsFor = (prefix: string) =>
 describe('read-audit group commit', () => {
   it('a member Postgres refuses fails alone; the rest of its group commits, in one valid chain', async () => {
     const orgId = app.orgA.orgId;
-    const log = createAccessLog(app.deps.storage);
+    const log = createAccessLog(app.deps.storage, app.deps.auditKeys);
     // The first group learns the chain's head; the next one is a single statement from it.
     await log.record(worker(orgId, 0), access('group-warm', 'run-0'));
     const results = await Promise.allSettled(
@@ -44,13 +44,16 @@ describe('read-audit group commit', () => {
       'group-5',
       'group-warm',
     ]);
-    expect(await verifyChain(app.deps.db, orgId)).toMatchObject({ ok: true });
+    expect(await verifyChain(app.deps, orgId, 'full')).toMatchObject({ ok: true });
   });
 
   it('two instances and transactional writers extend one chain: stale heads retry under the lock, no row lost', async () => {
     const orgId = app.orgB.orgId;
-    const before = await verifyChain(app.deps.db, orgId);
-    const [a, b] = [createAccessLog(app.deps.storage), createAccessLog(app.deps.storage)];
+    const before = await verifyChain(app.deps, orgId, 'full');
+    const [a, b] = [
+      createAccessLog(app.deps.storage, app.deps.auditKeys),
+      createAccessLog(app.deps.storage, app.deps.auditKeys),
+    ];
     const admin = app.caller(app.orgB.adminToken);
     for (const wave of [1, 2, 3]) {
       await Promise.all([
@@ -61,6 +64,6 @@ describe('read-audit group commit', () => {
       ]);
     }
     expect(await rowsFor('wave-')).toHaveLength(60);
-    expect(await verifyChain(app.deps.db, orgId)).toEqual({ ok: true, checked: before.checked + 63 });
+    expect(await verifyChain(app.deps, orgId, 'full')).toMatchObject({ ok: true, checked: before.checked + 63 });
   });
 });
