@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setInfraSecret } from '../src/infra-secrets/service';
 import { createContextInner } from '../src/core/context';
 import { appRouter, createCaller } from '../src/router';
-import { createTestApp, type TestApp } from '../src/testing/harness';
+import { createTestApp, type TestApp } from './support/harness';
 
 /**
  * Every procedure of the router × every kind of caller. The table below is the contract: a

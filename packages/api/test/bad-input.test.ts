@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/router';
-import { createTestApp, startTestServer, type TestApp } from '../src/testing/harness';
+import { createTestApp, startTestServer, type TestApp } from './support/harness';
 
 let app: TestApp;
 let server: Awaited<ReturnType<typeof startTestServer>>;

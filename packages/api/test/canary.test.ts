@@ -1,7 +1,7 @@
 import { createStrongroomClient, isStrongroomError } from '@strongroom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpAllTables, findCanary, makeCanary } from '../src/testing/canary';
-import { createTestApp, startTestServer, type TestApp } from '../src/testing/harness';
+import { dumpAllTables, findCanary, makeCanary } from './support/canary';
+import { createTestApp, startTestServer, type TestApp } from './support/harness';
 
 /**
  * A full secret lifecycle over HTTP with canary values: the values may come back from `reveal`

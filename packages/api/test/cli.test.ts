@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createStrongroomClient } from '@strongroom/client';
 import { openTestStorage, type TestStorage, testEngine } from '@strongroom/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, spawnServe } from '../src/testing/processes';
+import { runCli, spawnServe } from './support/processes';
 
 /** The `strongroom` program as an operator runs it, on the engine under test. */
 let storage: TestStorage | undefined;

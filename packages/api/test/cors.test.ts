@@ -4,7 +4,7 @@ import { browserMissing, launchChromium } from '@strongroom/testkit';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/core/config';
-import { createTestApp, startTestServer, type TestApp } from '../src/testing/harness';
+import { createTestApp, startTestServer, type TestApp } from './support/harness';
 
 /**
  * A web app on another origin calls the API from Chromium: a page server on localhost serves a

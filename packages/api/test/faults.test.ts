@@ -4,8 +4,8 @@ import { type KmsWireServer, startKmsWireServer } from '@strongroom/testkit';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectTRPCError } from '../src/testing/expect-error';
-import { createTestAgent, createTestApp, type TestApp } from '../src/testing/harness';
+import { expectTRPCError } from './support/expect-error';
+import { createTestAgent, createTestApp, type TestApp } from './support/harness';
 
 /** Fault drills: bounded, loopback only, and each ends with the service recovered. */
 

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/server';
-import { createTestApp, startTestServer, type TestApp } from '../src/testing/harness';
+import { createTestApp, startTestServer, type TestApp } from './support/harness';
 
 let app: TestApp;
 let server: Awaited<ReturnType<typeof startTestServer>>;

@@ -8,8 +8,8 @@ import { openStorage } from '@strongroom/db';
 import { openTestStorage, type TestStorage, testEngine } from '@strongroom/db/testing';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestApp } from '../src/testing/harness';
-import { type ServeProcess, spawnServe } from '../src/testing/processes';
+import { createTestApp } from './support/harness';
+import { type ServeProcess, spawnServe } from './support/processes';
 
 /** Real `strongroom serve` processes: several on one Postgres, and one stopped under load. */
 const kek = randomBytes(32);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectTRPCError } from '../src/testing/expect-error';
-import { createTestApp, type TestApp } from '../src/testing/harness';
+import { expectTRPCError } from './support/expect-error';
+import { createTestApp, type TestApp } from './support/harness';
 
 let app: TestApp;
 let admin: ReturnType<TestApp['caller']>;

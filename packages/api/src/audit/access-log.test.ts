@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditActor } from '../core/actor';
-import { createTestApp, type TestApp } from '../testing/harness';
+import { createTestApp, type TestApp } from '../../test/support/harness';
 import { createAccessLog } from './access-log';
 import { verifyChain } from './verify';
 

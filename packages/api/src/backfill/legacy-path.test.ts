@@ -5,8 +5,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../core/actor';
 import { mcpCredential } from '../mcp-servers/credentials';
-import { dumpAllTables, findCanary, makeCanary } from '../testing/canary';
-import { createTestApp, type TestApp } from '../testing/harness';
+import { dumpAllTables, findCanary, makeCanary } from '../../test/support/canary';
+import { createTestApp, type TestApp } from '../../test/support/harness';
 import { issueToken } from '../tokens/service';
 import { backfillMcpTokens, verifyMcpTokens } from './mcp-tokens';
 

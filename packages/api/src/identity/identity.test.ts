@@ -11,8 +11,8 @@ import {
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthThrottle } from '../tokens/auth-throttle';
-import { createTestApp, startTestServer, type TestApp } from '../testing';
-import { expectTRPCError } from '../testing/expect-error';
+import { createTestApp, startTestServer, type TestApp } from '../../test/support';
+import { expectTRPCError } from '../../test/support/expect-error';
 import { createIdentityAuthenticator } from './authenticate';
 
 const API = 'https://api.strongroom.test';

@@ -6,9 +6,9 @@ import { createContextInner } from '../core/context';
 import { createLogger } from '../core/logger';
 import { setInfraSecret } from '../infra-secrets/service';
 import { createCaller } from '../router';
-import { expectTRPCError } from '../testing/expect-error';
-import { createTestAgent, createTestApp, startTestServer, type TestApp } from '../testing/harness';
-import { runCli } from '../testing/processes';
+import { expectTRPCError } from '../../test/support/expect-error';
+import { createTestAgent, createTestApp, startTestServer, type TestApp } from '../../test/support/harness';
+import { runCli } from '../../test/support/processes';
 
 let app: TestApp;
 let admin: ReturnType<TestApp['caller']>;

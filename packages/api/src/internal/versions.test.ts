@@ -1,8 +1,8 @@
 import { createStrongroomClient } from '@strongroom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setInfraSecret } from '../infra-secrets/service';
-import { expectTRPCError } from '../testing/expect-error';
-import { createTestApp, startTestServer, type TestApp } from '../testing/harness';
+import { expectTRPCError } from '../../test/support/expect-error';
+import { createTestApp, startTestServer, type TestApp } from '../../test/support/harness';
 
 /** What a runtime uses to re-check its cache: versions of secrets and infra secrets, and change events. */
 let app: TestApp;

@@ -12,8 +12,8 @@ import { openDeps } from '../app';
 import { createContextInner } from '../core/context';
 import { createLogger } from '../core/logger';
 import { createCaller } from '../router';
-import { createTestApp, type TestApp } from '../testing/harness';
-import { STRONGROOM_COMMAND } from '../testing/processes';
+import { createTestApp, type TestApp } from '../../test/support/harness';
+import { STRONGROOM_COMMAND } from '../../test/support/processes';
 import { rotateKek } from './rotate';
 
 const keyA = randomBytes(32);

@@ -1,8 +1,8 @@
 import { hasIpv6Loopback, startMcpTestServer, type TestServer } from '@strongroom/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../core/config';
-import { expectTRPCError } from '../testing/expect-error';
-import { createTestApp, type TestApp } from '../testing/harness';
+import { expectTRPCError } from '../../test/support/expect-error';
+import { createTestApp, type TestApp } from '../../test/support/harness';
 
 const TOKEN = 'mcp-token-for-guard-tests-1234';
 const ipv6 = await hasIpv6Loopback();

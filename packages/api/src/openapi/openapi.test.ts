@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, startTestServer, type TestApp } from '../testing/harness';
+import { createTestApp, startTestServer, type TestApp } from '../../test/support/harness';
 import { appRouter } from '../router';
 
 let app: TestApp;

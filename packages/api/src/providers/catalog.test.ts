@@ -1,7 +1,7 @@
 import { startMcpTestServer, type TestServer } from '@strongroom/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectTRPCError } from '../testing/expect-error';
-import { createTestApp, type TestApp } from '../testing/harness';
+import { expectTRPCError } from '../../test/support/expect-error';
+import { createTestApp, type TestApp } from '../../test/support/harness';
 
 const CONFIG = { accountId: '0123456789abcdef0123456789abcdef', gateway: 'prod-gateway' };
 const MCP_TOKEN = 'mcp-bearer-token-for-tests';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectTRPCError } from '../testing/expect-error';
-import { createTestApp, type TestApp } from '../testing/harness';
+import { expectTRPCError } from '../../test/support/expect-error';
+import { createTestApp, type TestApp } from '../../test/support/harness';
 
 let app: TestApp;
 let admin: ReturnType<TestApp['caller']>;

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLocalKeyring, type Keyring } from '@strongroom/crypto';
 import { openTestStorage, type TestStorage } from '@strongroom/db/testing';
-import { openDeps, prepareDatabase } from '../app';
-import { loadConfig } from '../core/config';
-import { createContextInner } from '../core/context';
-import type { AppDeps } from '../core/deps';
-import { createLogger } from '../core/logger';
-import { createOrg } from '../orgs/service';
-import { createCaller } from '../router';
-import { buildServer } from '../server';
+import { openDeps, prepareDatabase } from '../../src/app';
+import { loadConfig } from '../../src/core/config';
+import { createContextInner } from '../../src/core/context';
+import type { AppDeps } from '../../src/core/deps';
+import { createLogger } from '../../src/core/logger';
+import { createOrg } from '../../src/orgs/service';
+import { createCaller } from '../../src/router';
+import { buildServer } from '../../src/server';
 
 export interface TestOrg {
   orgId: string;

@@ -3,5 +3,5 @@ export * from './canary';
 export * from './expect-error';
 export * from './harness';
 export * from './processes';
-export { setInfraSecret } from '../infra-secrets/service';
+export { setInfraSecret } from '../../src/infra-secrets/service';
 export * from './seed';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export const STRONGROOM_COMMAND = [
   '--conditions=@strongroom/source',
   '--import=tsx',
-  join(import.meta.dirname, '../cli.ts'),
+  join(import.meta.dirname, '../../src/cli.ts'),
 ] as const;
 
 export interface ServeProcess {
