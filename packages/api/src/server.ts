@@ -70,7 +70,8 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     // Everything the console and /docs load is same-origin, so upgrading requests adds nothing; and
     // over plain HTTP on a non-loopback address (HOST=0.0.0.0 without TLS) it would send the
     // browser to https:// for every script and stylesheet, and the pages would not load.
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    // The console talks to its identity provider (discovery, token endpoint) from the page.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", ...idpOrigins] } },
     // Sent by httpPolicy, only over TLS.
     strictTransportSecurity: false,
   });
