@@ -94,7 +94,7 @@ export function createIdentityAuthenticator(
     const user = await provision(db, identity);
     const actor: UserActor = {
       kind: 'user',
-      // Rate limits key on this, so one person's limit does not reset with each new token.
+      // No api_tokens row stands behind a JWT; this names the person, stable across their tokens.
       tokenId: `oidc:${user.userId}`,
       userId: user.userId,
       email: user.email,
