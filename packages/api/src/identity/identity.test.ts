@@ -109,9 +109,11 @@ describe('identity provider tokens', () => {
       .select(['action', 'metadata'])
       .where('target_id', '=', secret.id)
       .execute();
-    expect(rows.find((r) => r.action === 'secret.create')?.metadata).toMatchObject({
-      actorIdentity: { issuer: idp.issuer, subject: 'alice' },
-    });
+    // Writes (in the change's transaction) and reads (group-committed) alike.
+    for (const action of ['secret.create', 'secret.reveal'])
+      expect(rows.find((r) => r.action === action)?.metadata, action).toMatchObject({
+        actorIdentity: { issuer: idp.issuer, subject: 'alice' },
+      });
     expect((await app.caller(app.orgA.adminToken).audit.verify()).ok).toBe(true);
   });
 
