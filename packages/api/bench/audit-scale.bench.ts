@@ -14,7 +14,7 @@ import { createLogger } from '../src/core/logger';
 import { createOrg } from '../src/orgs/service';
 import { createCaller } from '../src/router';
 import { createContextInner } from '../src/core/context';
-import { testKeyring } from '../src/testing/harness';
+import { testKeyring } from '../test/support/harness';
 
 const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -6,7 +6,7 @@ import { createStrongroomClient } from '@strongroom/client';
 import { openTestStorage, type TestStorage, testEngine } from '@strongroom/db/testing';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, type ServeProcess, spawnServe } from '../src/testing/processes';
+import { runCli, type ServeProcess, spawnServe } from './support/processes';
 
 /** Issue 10 §7: `kek add` + `kek rotate` under two live `strongroom serve` processes on one Postgres. */
 let storage: TestStorage | undefined;

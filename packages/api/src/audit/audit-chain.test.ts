@@ -3,7 +3,7 @@ import { openTestStorage } from '@strongroom/db/testing';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setInfraSecret } from '../infra-secrets/service';
-import { createTestApp, type TestApp } from '../testing/harness';
+import { createTestApp, type TestApp } from '../../test/support/harness';
 import { type ChainedFields, chainHash, GENESIS_HASH } from './chain';
 import { verifyChain } from './verify';
 

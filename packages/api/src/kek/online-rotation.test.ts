@@ -10,7 +10,7 @@ import { addLocalKek, openKekFileKeyring } from '../core/keyring';
 import { createLogger } from '../core/logger';
 import { readiness } from '../health/router';
 import { createCaller } from '../router';
-import { createTestApp, type TestApp } from '../testing/harness';
+import { createTestApp, type TestApp } from '../../test/support/harness';
 import { rotateKek } from './rotate';
 
 let app: TestApp | undefined;
