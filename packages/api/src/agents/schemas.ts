@@ -1,18 +1,14 @@
 import { z } from 'zod';
-import { displayName, id, timestamp } from '../core/schemas';
+import { displayName, id, text, timestamp } from '../core/schemas';
 
 /** A model id as the provider names it (`gpt-5.2`, `@cf/meta/llama-3.1-8b-instruct`, …). */
-export const modelId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9@][A-Za-z0-9@._:/+-]*$/, { error: 'may contain letters, digits and @ . _ : / + -' });
+export const modelId = text({ min: 1, max: 200 }).regex(/^[A-Za-z0-9@][A-Za-z0-9@._:/+-]*$/, {
+  error: 'may contain letters, digits and @ . _ : / + -',
+});
 
-export const instructions = z
-  .string()
-  .max(20_000)
-  .regex(/^(?:[^\p{Cc}]|[\n\t\r])*$/u, { error: 'must not contain control characters other than newlines and tabs' });
+export const instructions = text({ max: 20_000, trim: false }).regex(/^(?:[^\p{Cc}]|[\n\t\r])*$/u, {
+  error: 'must not contain control characters other than newlines and tabs',
+});
 
 const mcpServerIds = z.array(id).max(50);
 

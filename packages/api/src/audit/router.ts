@@ -2,7 +2,7 @@ import type { Database } from '@strongroom/db';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../core/errors';
-import { id, iso, pageLimit, timestamp } from '../core/schemas';
+import { id, instant, INT32_MAX, iso, pageLimit, text, timestamp } from '../core/schemas';
 import { adminProcedure, openapi, router } from '../core/trpc';
 import { AUDIT_ACTIONS } from './actions';
 import { verifyChain } from './verify';
@@ -10,13 +10,12 @@ import { verifyChain } from './verify';
 const listInput = z
   .strictObject({
     action: z.enum(AUDIT_ACTIONS).optional(),
-    targetId: z.string().trim().min(1).max(200).optional(),
+    targetId: text({ min: 1, max: 200 }).optional(),
     actorId: id.optional(),
-    since: timestamp.optional(),
+    since: instant.optional(),
     /** The `seq` of the last row of the previous page. */
-    cursor: z
-      .string()
-      .regex(/^\d{1,10}$/, { error: 'must be a cursor from a previous page' })
+    cursor: text({ max: 10 })
+      .refine((c) => /^\d{1,10}$/.test(c) && Number(c) <= INT32_MAX, { error: 'must be a cursor from a previous page' })
       .optional(),
     limit: pageLimit,
   })

@@ -50,9 +50,20 @@ export function toAppError(err: unknown): AppError | undefined {
   return undefined;
 }
 
+/**
+ * Input that is not JSON. The parser's own message quotes part of the input, which may be part of
+ * a secret value, so it is replaced (and dropped as the cause, so the log does not carry it either).
+ */
+const notJson = () =>
+  new AppError('BAD_REQUEST', 'The input is not valid JSON', { field: '(input)', reason: 'INVALID_JSON' });
+
 /** The TRPCError for a procedure failure, with the AppError (if any) as its cause. */
 export function toTRPCError(error: TRPCError): TRPCError {
   if (error.cause instanceof AppError && error.code === error.cause.code) return error;
+  if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) {
+    const app = notJson();
+    return new TRPCError({ code: app.code, message: app.message, cause: app });
+  }
   const app = toAppError(error.cause ?? error);
   return app ? new TRPCError({ code: app.code, message: app.message, cause: app }) : error;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { infraSecretVersions, readInfraSecret } from '../infra-secrets/service';
-import { id } from '../core/schemas';
+import { id, text } from '../core/schemas';
 import { router, workerProcedure } from '../core/trpc';
 import { notFound } from '../core/errors';
 import { agentRuntimeConfig, resolveMcpToken, resolveSecret, secretEvents, secretVersions } from './service';
@@ -11,12 +11,9 @@ const forOrg = workerProcedure.input(z.object({ orgId: id })).use(({ ctx, input,
   return next();
 });
 
-const infraName = z
-  .string()
-  .trim()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' });
+const infraName = text({ max: 64 }).regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' });
 
-const runContext = { agentId: id, chatId: id.optional(), runId: z.string().trim().min(1).max(100).optional() };
+const runContext = { agentId: id, chatId: id.optional(), runId: text({ min: 1, max: 100 }).optional() };
 /** What the agents runtime calls, with a worker token. Never in the OpenAPI document. */
 export const internalRouter = router({
   resolveSecret: forOrg

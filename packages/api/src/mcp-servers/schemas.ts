@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import { displayName, id, timestamp } from '../core/schemas';
+import { displayName, id, text, timestamp } from '../core/schemas';
 
 /** An http(s) URL; where it may point is checked by the address guard. */
-export const mcpUrl = z
-  .string()
-  .trim()
-  .max(2048)
-  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }));
+export const mcpUrl = text({ max: 2048 }).pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }));
 
 export const createMcpServerInput = z.strictObject({ name: displayName(100), url: mcpUrl, secretRef: id.optional() });
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { emptyInput, id, timestamp } from '../core/schemas';
+import { emptyInput, id, text, timestamp } from '../core/schemas';
 import { adminProcedure, openapi, router } from '../core/trpc';
 import * as members from './service';
 
 const role = z.enum(['admin', 'member']);
 const ok = z.strictObject({ ok: z.literal(true) });
-const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+const email = text({ max: 254 }).toLowerCase().pipe(z.email());
 
 export const membersRouter = router({
   list: adminProcedure

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayName, id, timestamp } from '../core/schemas';
+import { displayName, id, text, timestamp } from '../core/schemas';
 
 /** Model vendors reachable through Cloudflare AI Gateway's unified API (`kind/model`). */
 export const PROVIDER_KINDS = [
@@ -24,16 +24,12 @@ export const kind = z.enum(PROVIDER_KINDS);
 
 /** Cloudflare's routing config: the account (32 hex digits) and the gateway's name. */
 export const cloudflareConfig = z.strictObject({
-  accountId: z
-    .string()
-    .trim()
-    .regex(/^[0-9a-f]{32}$/i, { error: 'must be a Cloudflare account id (32 hexadecimal digits)' }),
-  gateway: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
-      error: 'must be a gateway name: letters, digits, "-" and "_", at most 64',
-    }),
+  accountId: text({ max: 32 }).regex(/^[0-9a-f]{32}$/i, {
+    error: 'must be a Cloudflare account id (32 hexadecimal digits)',
+  }),
+  gateway: text({ max: 64 }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
+    error: 'must be a gateway name: letters, digits, "-" and "_", at most 64',
+  }),
 });
 
 /**

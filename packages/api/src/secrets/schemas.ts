@@ -1,7 +1,21 @@
 import { z } from 'zod';
-import { cursor, description, id, identifier, pageLimit, timestamp } from '../core/schemas';
+import {
+  cursor,
+  description,
+  id,
+  identifier,
+  isWellFormedText,
+  pageLimit,
+  text,
+  timestamp,
+  versionNumber,
+} from '../core/schemas';
 
-/** Values are opaque strings of at most 64 KiB (UTF-8), never trimmed. */
+/**
+ * Values are opaque strings of at most 64 KiB (UTF-8), never trimmed. They may hold NUL (they are
+ * sealed, never stored as text) but not a lone surrogate, which UTF-8 cannot carry: the value
+ * would come back different from what was stored.
+ */
 export const MAX_VALUE_BYTES = 64 * 1024;
 
 export const secretName = identifier(128);
@@ -10,6 +24,7 @@ export const scope = z.enum(['org', 'agent']);
 export const secretValue = z
   .string()
   .min(1, { error: 'must not be empty' })
+  .refine(isWellFormedText, { error: 'must not contain unpaired UTF-16 surrogates', abort: true })
   .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_VALUE_BYTES, {
     error: `must be at most ${MAX_VALUE_BYTES} bytes`,
   });
@@ -18,7 +33,7 @@ export const listSecretsInput = z
   .strictObject({
     namespace: namespace.optional(),
     scope: scope.optional(),
-    search: z.string().trim().max(128).optional(),
+    search: text({ max: 128 }).optional(),
     cursor: cursor.optional(),
     limit: pageLimit,
   })
@@ -37,11 +52,11 @@ export const updateSecretInput = z.strictObject({
   value: secretValue.optional(),
   name: secretName.optional(),
   description: description.optional(),
-  expectedVersion: z.number().int().min(1).optional(),
+  expectedVersion: versionNumber.optional(),
 });
 
-export const revealInput = z.strictObject({ id, reason: z.string().trim().max(500).optional() });
-export const rollbackInput = z.strictObject({ id, toVersion: z.number().int().min(1) });
+export const revealInput = z.strictObject({ id, reason: text({ max: 500 }).optional() });
+export const rollbackInput = z.strictObject({ id, toVersion: versionNumber });
 export const optionsInput = z.strictObject({ scope: scope.optional() }).prefault({});
 
 export const usedBy = z.strictObject({ type: z.enum(['provider', 'mcpServer']), id, name: z.string() });

@@ -8,7 +8,7 @@ import type { Call } from '../core/call';
 import { AppError, isUniqueViolation, notFound } from '../core/errors';
 import { publish } from '../core/event-hub';
 import { enforceRateLimit } from '../core/rate-limit';
-import { iso, isoOrNull } from '../core/schemas';
+import { iso, isoOrNull, isStorableText } from '../core/schemas';
 import { countRevealAndRead, readSecretMeta, type SecretMetaRow } from './hot-reads';
 import { referrersOf } from './references';
 import { REVEAL_WINDOW_MS, revealLimitKey } from './reveal-limit';
@@ -91,7 +91,8 @@ interface ListCursor {
 function decodeCursor(cursor: string): ListCursor {
   try {
     const [namespace, name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof namespace === 'string' && typeof name === 'string') return { namespace, name };
+    if (typeof namespace === 'string' && typeof name === 'string' && isStorableText(namespace + name))
+      return { namespace, name };
   } catch {
     // fall through to the error below
   }

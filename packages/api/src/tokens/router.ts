@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayName, emptyInput, id, timestamp } from '../core/schemas';
+import { displayName, emptyInput, id, instant, timestamp } from '../core/schemas';
 import { adminProcedure, openapi, router } from '../core/trpc';
 import * as tokens from './service';
 
@@ -28,7 +28,7 @@ export const tokensRouter = router({
   /** The token is in the answer once and never again. */
   create: adminProcedure
     .meta(openapi('POST', '/tokens.create'))
-    .input(z.strictObject({ name: displayName(100), kind: tokenKind, expiresAt: timestamp.optional() }))
+    .input(z.strictObject({ name: displayName(100), kind: tokenKind, expiresAt: instant.optional() }))
     .output(z.strictObject({ id, token: z.string() }))
     .mutation(({ ctx, input }) => tokens.createToken(ctx, input)),
   revoke: adminProcedure
