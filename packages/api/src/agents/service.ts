@@ -106,7 +106,7 @@ export const getAgent = (call: Call, id: string) => loadAgent(call.deps.db, call
 /** @example await createAgent(ctx, { name: 'Support', providerId, modelId: 'gpt-5.2' }) */
 export async function createAgent(call: Call, input: z.output<typeof createAgentInput>): Promise<Agent> {
   const { actor } = call;
-  const id = await call.deps.db.transaction().execute(async (trx) => {
+  return call.deps.db.transaction().execute(async (trx) => {
     const mcpServerIds = await checkReferences(trx, actor.orgId, input);
     const row = await trx
       .insertInto('agents')
@@ -127,14 +127,14 @@ export async function createAgent(call: Call, input: z.output<typeof createAgent
       targetId: row.id,
       metadata: { name: input.name, providerId: input.providerId, modelId: input.modelId, mcpServerIds },
     });
-    return row.id;
+    // Read inside the transaction, so the answer cannot fail after the change committed.
+    return loadAgent(trx, actor.orgId, row.id);
   });
-  return loadAgent(call.deps.db, actor.orgId, id);
 }
 
 export async function updateAgent(call: Call, input: z.output<typeof updateAgentInput>): Promise<Agent> {
   const { actor } = call;
-  await call.deps.db.transaction().execute(async (trx) => {
+  return call.deps.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('agents')
       .select('id')
@@ -165,8 +165,8 @@ export async function updateAgent(call: Call, input: z.output<typeof updateAgent
       targetId: input.id,
       metadata: { changed },
     });
+    return loadAgent(trx, actor.orgId, input.id);
   });
-  return loadAgent(call.deps.db, actor.orgId, input.id);
 }
 
 /** Deletes the agent, its MCP attachments, and the grants that named it. */

@@ -76,7 +76,7 @@ export const getMcpServer = (call: Call, id: string) => loadServer(call.deps.db,
 export async function createMcpServer(call: Call, input: z.output<typeof createMcpServerInput>): Promise<McpServer> {
   const { actor } = call;
   await requireAllowedUrl(call.deps.config, input.url);
-  const id = await call.deps.db.transaction().execute(async (trx) => {
+  return call.deps.db.transaction().execute(async (trx) => {
     if (input.secretRef) await requireSecret(trx, actor.orgId, input.secretRef);
     const row = await trx
       .insertInto('mcp_servers')
@@ -95,9 +95,9 @@ export async function createMcpServer(call: Call, input: z.output<typeof createM
       targetId: row.id,
       metadata: { name: input.name, host: new URL(input.url).host, secretRef: input.secretRef ?? null },
     });
-    return row.id;
+    // Read inside the transaction, so the answer cannot fail after the change committed.
+    return loadServer(trx, actor.orgId, row.id);
   });
-  return loadServer(call.deps.db, actor.orgId, id);
 }
 
 /** Setting a secret reference retires the legacy raw token: the admin has replaced the credential. */
@@ -112,7 +112,7 @@ async function clearLegacyToken(trx: Transaction<Database>, id: string) {
 export async function updateMcpServer(call: Call, input: z.output<typeof updateMcpServerInput>): Promise<McpServer> {
   const { actor } = call;
   if (input.url !== undefined) await requireAllowedUrl(call.deps.config, input.url);
-  await call.deps.db.transaction().execute(async (trx) => {
+  return call.deps.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('mcp_servers')
       .select('id')
@@ -140,8 +140,8 @@ export async function updateMcpServer(call: Call, input: z.output<typeof updateM
       targetId: input.id,
       metadata: { changed, retiredLegacyToken },
     });
+    return loadServer(trx, actor.orgId, input.id);
   });
-  return loadServer(call.deps.db, actor.orgId, input.id);
 }
 
 /** Deletes the server and detaches it from the agents that used it. */

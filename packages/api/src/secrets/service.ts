@@ -191,7 +191,7 @@ async function writeNewVersion(call: Call, trx: Transaction<Database>, row: Secr
 
 export async function updateSecret(call: Call, input: z.output<typeof updateSecretInput>): Promise<SecretMeta> {
   const { deps, actor } = call;
-  const row = await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
     const current = await lockSecret(trx, actor.orgId, input.id);
     if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
       throw new AppError(
@@ -223,9 +223,10 @@ export async function updateSecret(call: Call, input: z.output<typeof updateSecr
       targetId: current.id,
       metadata: { changed, version: updated.version, name: updated.name },
     });
-    return updated;
+    // Read inside the transaction: once it commits, the answer is already in hand, so a failing
+    // read cannot turn a committed change into an error that a blind retry would repeat.
+    return (await withReferrers(trx, actor.orgId, [updated]))[0]!;
   });
-  return (await withReferrers(deps.db, actor.orgId, [row]))[0]!;
 }
 
 export async function deleteSecret(call: Call, id: string): Promise<{ id: string }> {
@@ -293,7 +294,7 @@ export async function listVersions(call: Call, id: string) {
 
 export async function rollbackSecret(call: Call, input: z.output<typeof rollbackInput>): Promise<SecretMeta> {
   const { deps, actor } = call;
-  const row = await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
     const current = await lockSecret(trx, actor.orgId, input.id);
     if (input.toVersion >= current.version) {
       throw new AppError('BAD_REQUEST', `toVersion must be an earlier version than the current ${current.version}`, {
@@ -323,9 +324,8 @@ export async function rollbackSecret(call: Call, input: z.output<typeof rollback
       targetId: current.id,
       metadata: { fromVersion: current.version, toVersion: input.toVersion, version: updated.version },
     });
-    return updated;
+    return (await withReferrers(trx, actor.orgId, [updated]))[0]!;
   });
-  return (await withReferrers(deps.db, actor.orgId, [row]))[0]!;
 }
 
 /** Names only, for pickers that members use. */
