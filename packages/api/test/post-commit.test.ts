@@ -15,7 +15,7 @@ import { createTestAgent, createTestApp, type TestApp } from '../src/testing/har
 let app: TestApp;
 let agentId: string;
 beforeAll(async () => {
-  app = await createTestApp();
+  app = await createTestApp({ env: { MCP_ALLOWED_HOSTS: '127.0.0.1' } });
   agentId = await createTestAgent(app, app.orgA);
 });
 afterAll(() => app.close());
@@ -75,7 +75,7 @@ describe('writes answer from inside their transaction', () => {
   it('agents and MCP servers answer what they committed', async () => {
     const admin = app.caller(app.orgA.adminToken);
     const agent = await admin.agents.get({ id: agentId });
-    const server = await faulty().mcpServers.create({ name: 'post-commit', url: 'https://mcp.example.com/mcp' });
+    const server = await faulty().mcpServers.create({ name: 'post-commit', url: 'http://127.0.0.1:9/mcp' });
     expect(server.name).toBe('post-commit');
     expect((await faulty().mcpServers.update({ id: server.id, name: 'renamed' })).name).toBe('renamed');
     const created = await faulty().agents.create({
