@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { appRouter } from '../src/router';
-import { createTestAgent, createTestApp, startTestServer, type TestApp } from '../src/testing/harness';
+import { createTestAgent, createTestApp, startTestServer, type TestApp } from './support/harness';
 
 /**
  * Property-based fuzzing of every procedure, on the engine under test: inputs are generated from

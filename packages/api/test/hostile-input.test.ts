@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { HOSTILE_TEXT, INT32_MAX } from '../src/core/schemas';
 import { appRouter } from '../src/router';
 import { secretValue } from '../src/secrets/schemas';
-import { createTestApp, startTestServer, type TestApp } from '../src/testing/harness';
+import { createTestAgent, createTestApp, startTestServer, type TestApp } from './support/harness';
 
 /** Hostile text: NUL (Postgres refuses it in text and jsonb) and lone surrogates (no UTF-8 form). */
 const NUL = ['\u0000', 'ok\u0000ok'];
@@ -124,7 +124,6 @@ beforeAll(async () => {
   admin = createStrongroomClient({ url: server.url, token: app.orgA.adminToken });
   worker = createStrongroomClient({ url: server.url, token: app.orgA.workerToken });
   secretId = (await admin.secrets.create.mutate({ name: 'hostile-target', value: 'v', scope: 'agent' })).id;
-  const { createTestAgent } = await import('../src/testing/harness');
   agentId = await createTestAgent(app, app.orgA);
 });
 afterAll(async () => {

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner } from '../src/core/context';
 import { createCaller } from '../src/router';
-import { expectTRPCError } from '../src/testing/expect-error';
-import { createTestAgent, createTestApp, type TestApp } from '../src/testing/harness';
+import { expectTRPCError } from './support/expect-error';
+import { createTestAgent, createTestApp, type TestApp } from './support/harness';
 
 /**
  * A write whose commit succeeded must answer success with what it committed. The fault: once a
