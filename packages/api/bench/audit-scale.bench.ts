@@ -154,12 +154,16 @@ export async function runAuditScaleBench(): Promise<BenchSection> {
     await sql`create index audit_log_org_seq on audit_log (org_id, seq)`.execute(storage.db);
 
     let t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const full = await caller.audit.verify({ mode: 'full' });
     const fullMs = ms(t0);
+    // CPU this process spent: on a loaded machine the wall time is mostly waiting for a core.
+    const used = process.cpuUsage(cpu0);
+    const fullCpuMs = (used.user + used.system) / 1000;
     rows.push({
       case: 'audit.verify, full',
       p50Us: fullMs * 1000,
-      note: `${full.checked.toLocaleString('en-US')} rows, ok: ${full.ok}`,
+      note: `${full.checked.toLocaleString('en-US')} rows, ok: ${full.ok}, ${(fullCpuMs / 1000).toFixed(2)} s CPU in this process`,
     });
     await storage.db.transaction().execute((trx) =>
       appendAuditRows(
@@ -204,7 +208,7 @@ export async function runAuditScaleBench(): Promise<BenchSection> {
           value: `${(fullMs / 1000).toFixed(2)} s`,
         },
         {
-          target: 'incremental audit.verify well under the full one',
+          target: 'incremental audit.verify of 1,000 new rows under 10 % of the full one',
           met: incremental.ok && incMs < fullMs / 10,
           value: `${incMs.toFixed(0)} ms`,
         },
