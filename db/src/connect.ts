@@ -75,8 +75,8 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
 function openPostgres(url: string, poolSize = 10, preparedStatements = true): Storage {
   // int8 (count, bigint) as numbers, like PGlite; we never store values beyond 2^53.
   const types = {
-    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+    getTypeParser: (oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) =>
+      oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown),
   };
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
   // A client losing its connection (Postgres restarted, backend terminated) must not crash the
@@ -184,7 +184,7 @@ async function openPglite(options: Extract<StorageOptions, { engine: 'pglite' }>
         return (await db.executeQuery<R>(CompiledQuery.raw(statement.text, [...values]))).rows;
       },
       async listen(channel, handlers) {
-        return pglite.listen(channel, handlers.onMessage);
+        return pglite.listen(channel, (payload) => handlers.onMessage(payload));
       },
       async ping() {
         await pglite.query('select 1');

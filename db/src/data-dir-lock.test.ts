@@ -22,7 +22,7 @@ describe('lockDataDir', () => {
 
   it('takes over a lock left by a dead process', () => {
     const d = dir();
-    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
     writeFileSync(`${d}.lock`, JSON.stringify({ pid: dead, command: 'gone', startedAt: '', host: hostname() }));
     const release = lockDataDir(d);
     release();

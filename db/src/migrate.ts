@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { Kysely } from 'kysely';
 import { type MigrationResult, Migrator, NO_MIGRATIONS } from 'kysely/migration';
 import { migrationProvider } from './migrations/index';
@@ -20,7 +21,7 @@ function check(results: MigrationResult[] | undefined, error: unknown, applied: 
   if (!error) return undefined;
   const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
   if (error instanceof Error && error.name === MIGRATION_BLOCKED) return { name: failed, reason: error.message };
-  throw new Error(`Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+  throw new Error(`Migration ${failed} failed: ${error instanceof Error ? error.message : inspect(error)}`, {
     cause: error,
   });
 }

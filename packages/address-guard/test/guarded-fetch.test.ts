@@ -49,8 +49,8 @@ describe('pinnedLookup', () => {
   ];
   const ask = (options: { all?: boolean; family?: number }) =>
     new Promise<unknown>((resolve) =>
-      pinnedLookup(addresses)('x.example', options as never, (err, address, family) =>
-        resolve(err ? (err as NodeJS.ErrnoException).code : options.all ? address : { address, family }),
+      pinnedLookup(addresses)('x.example', options, (err, address, family) =>
+        resolve(err ? err.code : options.all ? address : { address, family }),
       ),
     );
 

@@ -50,15 +50,13 @@ export async function openMcpTools(endpoints: McpEndpoint[], scrub: Scrubber, fe
         // Two servers may offer the same tool name; the later one is prefixed with its server.
         const key = name in tools ? `${endpoint.name}_${name}` : name;
         const execute = tool.execute as ((input: unknown, options: unknown) => Promise<unknown>) | undefined;
-        tools[key] = (
-          execute
-            ? {
-                ...tool,
-                execute: async (input: unknown, options: unknown) =>
-                  scrub.deep(await execute(scrub.deep(input), options)),
-              }
-            : tool
-        ) as ToolSet[string];
+        tools[key] = execute
+          ? {
+              ...tool,
+              execute: async (input: unknown, options: unknown) =>
+                scrub.deep(await execute(scrub.deep(input), options)),
+            }
+          : tool;
       }
     }
   } catch (err) {

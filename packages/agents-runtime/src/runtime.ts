@@ -134,9 +134,9 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
         ),
         infraNames.length
           ? client.internal.infraSecretVersions.query({ names: infraNames })
-          : ({} as Record<string, number>),
+          : Promise.resolve<Record<string, number>>({}),
       ]);
-      const current: Record<string, number> = Object.assign({}, ...secrets);
+      const current = Object.assign({}, ...secrets) as Record<string, number>;
       for (const [name, version] of Object.entries(infra)) current[infraId(name)] = version;
       for (const [id, version] of held)
         if (!id.startsWith(LEGACY_PREFIX) && current[id] !== version)

@@ -1,18 +1,43 @@
 import { join } from 'node:path';
-import type { Keyring } from '@strongroom/crypto';
-import { migrateToLatest, openStorage, type Storage } from '@strongroom/db';
+import type { Envelope, Keyring } from '@strongroom/crypto';
+import { type Database, migrateToLatest, openStorage, type Storage } from '@strongroom/db';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { createAccessLog } from './audit/access-log';
-import { createAuditKeys } from './audit/keys';
+import { type AccessLog, createAccessLog } from './audit/access-log';
+import { type AuditKeys, createAuditKeys } from './audit/keys';
 import type { Config } from './core/config';
-import type { AppDeps } from './core/deps';
-import { createEventHub } from './core/event-hub';
+import { createEventHub, type EventHub } from './core/event-hub';
 import { openEnvelope, openKeyring } from './core/keyring';
-import { createDecisionCache } from './internal/decision-cache';
+import { createIdentityAuthenticator, type IdentityAuthenticator } from './identity/authenticate';
+import { createDecisionCache, type DecisionCache } from './internal/decision-cache';
 import { sealLegacySecrets } from './secrets/legacy';
-import { createIdentityAuthenticator } from './identity/authenticate';
 import { createAuthThrottle } from './tokens/auth-throttle';
-import { createAuthenticator } from './tokens/authenticate';
+import { type Authenticator, createAuthenticator } from './tokens/authenticate';
+
+/**
+ * What every service needs, built once per process by `openDeps` and shared by all requests.
+ * Services that need only a few of these take `Pick<AppDeps, ...>`, so a test builds just those.
+ */
+export interface AppDeps {
+  readonly storage: Storage;
+  readonly db: Kysely<Database>;
+  readonly keyring: Keyring;
+  /** Seals and opens values; the API binds `org_id` into the KMS context and all ids into the AAD. */
+  readonly envelope: Envelope;
+  readonly config: Config;
+  /** NOTIFY fan-out: value changes for runtimes, auth changes for the token cache. */
+  readonly events: EventHub;
+  readonly auth: Authenticator;
+  /** JWTs of the trusted identity providers; undefined when none is configured. */
+  readonly identity: IdentityAuthenticator | undefined;
+  /** Group-committed audit rows for reads (reveals, runtime accesses). */
+  readonly accessLog: AccessLog;
+  /** Allowed run-time access decisions, dropped by the org's change events. */
+  readonly decisions: DecisionCache;
+  /** The audit chain's HMAC keys, sealed under the KEK in the database. */
+  readonly auditKeys: AuditKeys;
+  readonly log: Logger;
+}
 
 /** Opens the configured database: Postgres when DATABASE_URL is set, else PGlite under DATA_DIR. */
 export function openConfiguredStorage(config: Config): Promise<Storage> {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { openDeps, prepareDatabase } from './app';
 import { loadConfig } from './core/config';
 import { createLogger } from './core/logger';
-import { withOperatorDeps } from './core/operator';
+import { withOperatorDeps } from './operator';
 import { registerAuditCommands } from './audit/commands';
 import { registerBackfillCommands } from './backfill/commands';
 import { registerInfraSecretCommands } from './infra-secrets/commands';

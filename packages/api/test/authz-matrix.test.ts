@@ -236,11 +236,14 @@ async function invoke(path: string, caller: CallerName): Promise<'allowed' | TRP
   const callerFor = createCaller(createContextInner({ deps: app.deps, token: tokenOf(caller) }), {
     signal: stop.signal,
   });
-  const target = path.split('.').reduce<any>((node, key) => node[key], callerFor);
+  // The caller is walked by path name, which its type cannot follow.
+  const target = path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], callerFor) as (
+    input: unknown,
+  ) => Promise<unknown>;
   try {
     const out = await target(row.input?.(fixtures));
-    if (out && typeof out[Symbol.asyncIterator] === 'function') {
-      const step = out[Symbol.asyncIterator]().next();
+    if (out && typeof out === 'object' && Symbol.asyncIterator in out) {
+      const step = (out as AsyncIterable<unknown>)[Symbol.asyncIterator]().next();
       setTimeout(() => stop.abort(), 50);
       await step;
     }

@@ -59,7 +59,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     throw invalidConfig('Expected `keyring` to be a Keyring');
   const kmsKeys = options.kmsContextKeys;
   // Precondition: kmsContextKeys are non-empty strings.
-  if (kmsKeys && !(Array.isArray(kmsKeys) && kmsKeys.every((k) => typeof k === 'string' && k !== ''))) {
+  if (kmsKeys && !(Array.isArray(options.kmsContextKeys) && kmsKeys.every((k) => typeof k === 'string' && k !== ''))) {
     throw invalidConfig('Expected `kmsContextKeys` to be non-empty strings');
   }
   const encryptCache = options.cache ? new DataKeyCache<EncryptKey>(options.cache) : undefined;

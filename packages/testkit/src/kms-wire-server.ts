@@ -2,6 +2,20 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+/** The request fields the operations read, as the AWS SDK sends them (JSON, binary as base64). */
+interface KmsRequest {
+  KeyId?: string;
+  KeySpec?: string;
+  NumberOfBytes?: number;
+  Plaintext?: string;
+  CiphertextBlob?: string;
+  EncryptionContext?: Record<string, string>;
+  SourceKeyId?: string;
+  SourceEncryptionContext?: Record<string, string>;
+  DestinationKeyId?: string;
+  DestinationEncryptionContext?: Record<string, string>;
+}
+
 export type KmsOperation = 'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'ReEncrypt' | 'DescribeKey';
 
 export interface KmsFault {
@@ -126,9 +140,9 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
       throw invalid();
     }
   };
-  const b64 = (value: unknown) => Buffer.from(String(value ?? ''), 'base64');
+  const b64 = (value: string | undefined) => Buffer.from(value ?? '', 'base64');
 
-  const operations: Record<KmsOperation, (body: Record<string, any>) => unknown> = {
+  const operations: Record<KmsOperation, (body: KmsRequest) => unknown> = {
     GenerateDataKey(body) {
       const key = resolveKey(body.KeyId);
       const plaintext = randomBytes(body.KeySpec === 'AES_128' ? 16 : (body.NumberOfBytes ?? 32));
@@ -217,7 +231,7 @@ export async function startKmsWireServer(): Promise<KmsWireServer> {
       });
     }
     try {
-      send(res, 200, operations[op](JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
+      send(res, 200, operations[op](JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as KmsRequest));
     } catch (err) {
       if (err instanceof KmsError) return send(res, err.status, { __type: err.type, message: err.message });
       send(res, 400, { __type: 'SerializationException', message: 'Malformed request' });

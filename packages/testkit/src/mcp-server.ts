@@ -96,7 +96,7 @@ export async function startMcpTestServer(options: { token: string; host?: Loopba
   const sockets = new Set<Socket>();
   const counter = { hits: 0 };
   const toolCalls: ReceivedToolCall[] = [];
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.headers.authorization !== `Bearer ${options.token}`) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
       return res.end(JSON.stringify({ error: 'invalid_token' }));
@@ -109,7 +109,9 @@ export async function startMcpTestServer(options: { token: string; host?: Loopba
     });
     await mcp.connect(transport);
     await transport.handleRequest(req, res);
-  });
+  };
+  // A request that fails closes its socket rather than becoming an unhandled rejection.
+  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
   return Object.assign(await listen(server, sockets, counter, '/mcp', options.host), { toolCalls });
 }
 

@@ -57,7 +57,7 @@ export function SignIn() {
   };
   return (
     <main className="sign-in">
-      <form className="card" method="post" onSubmit={submit} aria-labelledby="sign-in-title">
+      <form className="card" method="post" onSubmit={(e) => void submit(e)} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Strongroom</h1>
         {oidc ? (
           <OidcSignIn settings={oidc} onError={setError} />

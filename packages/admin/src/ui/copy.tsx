@@ -8,11 +8,12 @@ export function CopyButton(props: { value: string; label?: string }) {
     const timer = setTimeout(() => setState('idle'), 2_000);
     return () => clearTimeout(timer);
   }, [state]);
-  const copy = () =>
+  const copy = () => {
     navigator.clipboard.writeText(props.value).then(
       () => setState('copied'),
       () => setState('failed'),
     );
+  };
   return (
     <span className="copy">
       <button type="button" onClick={copy}>

@@ -29,7 +29,7 @@ const APPEND: Statement = {
 interface Pending {
   actor: AuditActor;
   event: AuditEvent;
-  done(err?: unknown): void;
+  done(err?: Error): void;
 }
 
 interface Chain {
@@ -100,9 +100,14 @@ export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>, keys: Pi
       await append(chain, orgId, batch);
       for (const p of batch) p.done();
     } catch (err) {
-      if (batch.length === 1) batch[0]!.done(err);
+      if (batch.length === 1) batch[0]!.done(err as Error);
       // One by one, in order: a row Postgres refuses fails its own read, not its neighbours'.
-      else for (const p of batch) await append(chain, orgId, [p]).then(() => p.done(), p.done);
+      else
+        for (const p of batch)
+          await append(chain, orgId, [p]).then(
+            () => p.done(),
+            (e: unknown) => p.done(e as Error),
+          );
     } finally {
       chain.flushing = false;
       if (chain.pending.length > 0) void flush(key, orgId);

@@ -74,7 +74,7 @@ describe('keyed audit chain', () => {
     const rows = await chainOf(app, app.orgA.orgId);
     expect(rows.every((r) => r.key_id === key.id)).toBe(true);
     expect(chainHash(null, rows[0]!.prev_hash, fieldsOf(rows[0]!))).not.toBe(rows[0]!.hash);
-    expect(chainHash(app.deps.auditKeys.current!, rows[0]!.prev_hash, fieldsOf(rows[0]!))).toBe(rows[0]!.hash);
+    expect(chainHash(app.deps.auditKeys.current, rows[0]!.prev_hash, fieldsOf(rows[0]!))).toBe(rows[0]!.hash);
   });
 
   it.each([

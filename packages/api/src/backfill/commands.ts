@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { withOperatorDeps } from '../core/operator';
+import { withOperatorDeps } from '../operator';
 import { backfillMcpTokens, verifyMcpTokens } from './mcp-tokens';
 
 /** `strongroom backfill mcp-tokens [--dry-run]` and `strongroom backfill verify`. */

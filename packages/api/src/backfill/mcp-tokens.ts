@@ -3,7 +3,7 @@ import { columnExists } from '@strongroom/db';
 import { sql } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { legacyTokenOf } from '../mcp-servers/credentials';
 import { openSecretValue, sealSecretValue, secretContext } from '../secrets/sealing';
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { ConsoleSignIn } from '../identity/config';
+import type { ConsoleSignIn } from '../core/identity-config';
 
 /**
  * The console `npm run build -w @strongroom/admin` wrote, found through the admin package's own
@@ -60,8 +60,9 @@ export const adminConsole: FastifyPluginAsync<ConsoleOptions> = async (app, opti
     await app.register(fastifyStatic, {
       root: dir,
       // Vite fingerprints everything under assets/, so those may be cached for good; pages never.
-      setHeaders: (reply, path) =>
-        reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      setHeaders: (reply, path) => {
+        reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
     });
   }
   app.setNotFoundHandler((req, reply) => {

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseAllowlist } from '@strongroom/address-guard';
 import { z } from 'zod';
-import { identityConfig, type IssuerConfig } from '../identity/config';
+import { identityConfig, type IssuerConfig } from './identity-config';
 
 const optionalString = z
   .string()

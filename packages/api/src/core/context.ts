@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { looksLikeJwt } from '../identity/authenticate';
 import type { Actor } from './actor';
-import type { AppDeps } from './deps';
+import type { AppDeps } from '../app';
 
 /** Per-request context; built the same way for HTTP and for tests' `createCaller`. */
 export interface Context {
@@ -32,6 +31,9 @@ export function createContextInner(opts: {
     actor: () => (actor ??= authenticate(opts.deps, opts.token, opts.address)),
   };
 }
+
+/** A compact JWS: three base64url parts, the header a JSON object (`eyJ`). Opaque tokens never match. */
+const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(token);
 
 /** Opaque tokens go to the token table; JWTs (only when an issuer is configured) to the identity provider's keys. */
 function authenticate(deps: AppDeps, token: string | undefined, address: string | undefined): Promise<Actor | null> {

@@ -1,7 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta, OpenApiMethod } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
-import type { UserActor, WorkerActor } from './actor';
 import type { Context } from './context';
 import { toTRPCError } from './error-mapping';
 import { AppError } from './errors';
@@ -91,7 +90,7 @@ export const memberProcedure = authedProcedure.use(({ ctx, next }) => {
       message: 'This needs a user token; worker tokens may call only internal.*',
     });
   }
-  return next({ ctx: { actor: ctx.actor as UserActor } });
+  return next({ ctx: { actor: ctx.actor } });
 });
 
 /** A user token whose user is an admin of the token's org. */
@@ -107,5 +106,5 @@ export const workerProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.actor.kind !== 'worker') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs a worker token' });
   }
-  return next({ ctx: { actor: ctx.actor as WorkerActor } });
+  return next({ ctx: { actor: ctx.actor } });
 });

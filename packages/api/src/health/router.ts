@@ -1,6 +1,6 @@
 import { CryptoError } from '@strongroom/crypto';
 import { z } from 'zod';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { emptyInput, id } from '../core/schemas';
 import { memberProcedure, openapi, publicProcedure } from '../core/trpc';
 

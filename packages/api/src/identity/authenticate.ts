@@ -6,16 +6,13 @@ import type { UserActor } from '../core/actor';
 import type { AuthEvent, EventHub } from '../core/event-hub';
 import { AppError } from '../core/errors';
 import type { AuthThrottle } from '../tokens/auth-throttle';
-import type { IssuerConfig } from './config';
+import type { IssuerConfig } from '../core/identity-config';
 import { createIssuer, type Issuer, unauthorized } from './issuer';
 import { type Identity, provision } from './provision';
 
 /** A verified token is re-provisioned at most this often (and at once after an auth event). */
 const TRUST_MS = 30_000;
 const MAX_ENTRIES = 10_000;
-
-/** A compact JWS: three base64url parts, the header a JSON object (`eyJ`). Opaque tokens never match. */
-export const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(token);
 
 /** A claim by name or dotted path (`realm_access.roles`). */
 function claimAt(payload: JWTPayload, path: string): unknown {

@@ -1,14 +1,6 @@
 import { createStrongroomClient, isStrongroomError } from '@strongroom/client';
 import { type OidcTestProvider, startOidcProvider } from '@strongroom/testkit';
-import {
-  base64url,
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWTPayload,
-  SignJWT,
-} from 'jose';
+import { base64url, decodeProtectedHeader, generateKeyPair, importJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthThrottle } from '../tokens/auth-throttle';
 import { createTestApp, startTestServer, type TestApp } from '../../test/support';

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { AppError } from '../core/errors';
-import { ASYMMETRIC_ALGORITHMS, type IssuerConfig } from './config';
+import { ASYMMETRIC_ALGORITHMS, type IssuerConfig } from '../core/identity-config';
 
 /** Refusals say why, so whoever configures the identity provider can fix the token. */
 export const unauthorized = (message: string, reason: string, cause?: unknown) =>

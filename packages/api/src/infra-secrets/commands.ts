@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withOperatorDeps } from '../core/operator';
+import { withOperatorDeps } from '../operator';
 import { MAX_VALUE_BYTES } from '../secrets/schemas';
 import { setInfraSecret } from './service';
 

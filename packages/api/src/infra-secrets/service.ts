@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { auditActor, systemActor, type WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { publish } from '../core/event-hub';
 import { notFound } from '../core/errors';
 import { openSecretValue, sealSecretValue } from '../secrets/sealing';
@@ -20,7 +20,11 @@ export function infraContext(name: string, version: number): Record<string, stri
  * every org hear `infra_secret.changed` on commit and drop the old value.
  * @example await setInfraSecret(deps, 'ai-gateway-token', valueFromStdin);
  */
-export async function setInfraSecret(deps: Pick<AppDeps, 'db' | 'envelope' | 'auditKeys'>, name: string, value: string) {
+export async function setInfraSecret(
+  deps: Pick<AppDeps, 'db' | 'envelope' | 'auditKeys'>,
+  name: string,
+  value: string,
+) {
   return deps.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('infra_secrets')

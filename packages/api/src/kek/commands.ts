@@ -2,7 +2,7 @@ import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../core/config';
 import { addLocalKek } from '../core/keyring';
-import { withOperatorDeps } from '../core/operator';
+import { withOperatorDeps } from '../operator';
 import { rotateKek } from './rotate';
 
 const positiveInt = (v: string) => {

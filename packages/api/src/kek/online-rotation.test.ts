@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDeps } from '../app';
 import { createContextInner } from '../core/context';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { addLocalKek, openKekFileKeyring } from '../core/keyring';
 import { createLogger } from '../core/logger';
 import { readiness } from '../health/router';

@@ -1,6 +1,6 @@
 import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { SEALED_SOURCES, type SealedRow } from './sealed-sources';
 
 export interface RotationProgress {

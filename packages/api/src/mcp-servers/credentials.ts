@@ -1,6 +1,6 @@
 import type { Database } from '@strongroom/db';
 import { type Kysely, sql } from 'kysely';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { openSecretValue, secretContext } from '../secrets/sealing';
 
 /**

@@ -2,7 +2,7 @@ import type { Database } from '@strongroom/db';
 import { sql, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { issueToken } from '../tokens/service';
 
 type OrgDeps = Pick<AppDeps, 'db' | 'auditKeys'>;
@@ -66,7 +66,11 @@ export async function bootstrapIfEmpty(deps: OrgDeps): Promise<CreatedOrg | unde
     await sql`select pg_advisory_xact_lock(hashtextextended('strongroom:bootstrap', 0))`.execute(trx);
     const any = await trx.selectFrom('orgs').select('id').limit(1).executeTakeFirst();
     if (any) return undefined;
-    return insertOrg(trx, deps.auditKeys, { name: 'default', adminEmail: 'admin@strongroom.local', withWorkerToken: true });
+    return insertOrg(trx, deps.auditKeys, {
+      name: 'default',
+      adminEmail: 'admin@strongroom.local',
+      withWorkerToken: true,
+    });
   });
 }
 

@@ -2,7 +2,7 @@ import { columnExists } from '@strongroom/db';
 import { sql } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { sealSecretValue, secretContext } from './sealing';
 
 const BATCH = 100;

@@ -1,5 +1,5 @@
 import type { UserActor } from '../core/actor';
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 import { consumeRateLimit } from '../core/rate-limit';
 
 export const REVEAL_WINDOW_MS = 60_000;

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../core/deps';
+import type { AppDeps } from '../app';
 
 /**
  * The context a secret value is sealed under. The envelope binds all of it into the GCM AAD and

@@ -8,7 +8,7 @@ import { openTestStorage, type TestStorage } from '@strongroom/db/testing';
 import { openDeps, prepareDatabase } from '../../src/app';
 import { loadConfig } from '../../src/core/config';
 import { createContextInner } from '../../src/core/context';
-import type { AppDeps } from '../../src/core/deps';
+import type { AppDeps } from '../../src/app';
 import { createLogger } from '../../src/core/logger';
 import { createOrg } from '../../src/orgs/service';
 import { createCaller } from '../../src/router';

@@ -29,7 +29,7 @@ export function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
     let out = '';
     const exited = new Promise<number | string | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
     const onData = (d: Buffer) => {
-      out += d;
+      out += d.toString();
       const match = out.match(/serving on (http:\/\/\S+)/);
       if (match) {
         child.stdout.off('data', onData);

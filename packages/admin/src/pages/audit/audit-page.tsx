@@ -122,7 +122,7 @@ export function AuditPage() {
         </div>
       )}
       {log.hasNextPage && (
-        <button type="button" onClick={() => log.fetchNextPage()} disabled={log.isFetchingNextPage}>
+        <button type="button" onClick={() => void log.fetchNextPage()} disabled={log.isFetchingNextPage}>
           {log.isFetchingNextPage ? 'Loading…' : 'Older events'}
         </button>
       )}
@@ -156,7 +156,7 @@ function VerifyChain() {
   const verify = useQuery({ ...trpc.audit.verify.queryOptions(), enabled: false, gcTime: 0 });
   return (
     <div className="verify">
-      <button type="button" onClick={() => verify.refetch()} disabled={verify.isFetching}>
+      <button type="button" onClick={() => void verify.refetch()} disabled={verify.isFetching}>
         {verify.isFetching ? 'Verifying…' : 'Verify chain'}
       </button>
       <span role="status">

@@ -1,7 +1,6 @@
-import { openDeps, prepareDatabase } from '../app';
-import { loadConfig } from './config';
-import type { AppDeps } from './deps';
-import { createLogger } from './logger';
+import { type AppDeps, openDeps, prepareDatabase } from './app';
+import { loadConfig } from './core/config';
+import { createLogger } from './core/logger';
 
 /**
  * Runs an operator command with the process's configuration: opens the database (migrating it,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../core/config';
-import { consoleSignIn } from './config';
+import { ConfigError, loadConfig } from './config';
+import { consoleSignIn } from './identity-config';
 
 const load = (env: Record<string, string>) => () => loadConfig({ DATA_DIR: '/tmp/sr-config-test', ...env });
 

@@ -134,7 +134,7 @@ export function identityConfig(
   }
   if (!set.length) return { issuers: [], problems: [] };
   const fields = Object.fromEntries(
-    set.map((k) => [SINGLE[k], e[k as keyof typeof e]!.trim()]).filter(([, v]) => v !== ''),
+    set.map((k): [string, string] => [SINGLE[k]!, e[k as keyof typeof e]!.trim()]).filter(([, v]) => v !== ''),
   );
   const parsed = issuerSchema.safeParse(fields);
   if (!parsed.success) {

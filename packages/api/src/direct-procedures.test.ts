@@ -1,6 +1,6 @@
 import { createStrongroomClient } from '@strongroom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestAgent, createTestApp, startTestServer, type TestApp } from '../../test/support/harness';
+import { createTestAgent, createTestApp, startTestServer, type TestApp } from '../test/support/harness';
 
 let app: TestApp;
 let server: Awaited<ReturnType<typeof startTestServer>>;

@@ -2,8 +2,8 @@ import { callTRPCProcedure, getTRPCErrorFromUnknown, getTRPCErrorShape, TRPCErro
 import { type FastifyTRPCPluginOptions, fastifyRequestHandler } from '@trpc/server/adapters/fastify';
 import { getHTTPStatusCode } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type AppRouter, appRouter } from '../router';
-import type { Context } from './context';
+import { type AppRouter, appRouter } from './router';
+import type { Context } from './core/context';
 
 type TrpcOptions = FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
 
@@ -17,11 +17,11 @@ export interface DirectProcedureOptions {
   errorHeaders?(errors: TRPCError[]): Record<string, string> | undefined;
 }
 
-function parseInput(raw: unknown, batch: boolean): unknown {
+function parseInput(raw: string | undefined, batch: boolean): unknown {
   if (raw === undefined || raw === '') return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(String(raw));
+    parsed = JSON.parse(raw);
   } catch {
     // No cause and no parser message: it would quote the body.
     throw new TRPCError({ code: 'PARSE_ERROR', message: 'The input is not valid JSON' });
@@ -57,8 +57,8 @@ export async function directProcedures(app: FastifyInstance, opts: DirectProcedu
         let input: unknown;
         let body: unknown;
         try {
-          input = parseInput(type === 'query' ? query.input : req.body, batch);
-          const data = await callTRPCProcedure({
+          input = parseInput(type === 'query' ? query.input : (req.body as string | undefined), batch);
+          const data: unknown = await callTRPCProcedure({
             router: appRouter,
             path,
             type,
@@ -69,7 +69,7 @@ export async function directProcedures(app: FastifyInstance, opts: DirectProcedu
           });
           body = { result: { data } };
         } catch (cause) {
-          const error = getTRPCErrorFromUnknown(cause);
+          const error: TRPCError = getTRPCErrorFromUnknown(cause);
           opts.trpcOptions.onError?.({ error, path, input, ctx, type, req });
           body = { error: getTRPCErrorShape({ config, error, type, path, input, ctx }) };
           reply.headers(opts.errorHeaders?.([error]) ?? {});
