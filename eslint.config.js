@@ -75,6 +75,22 @@ export default defineConfig(
     },
   },
   {
+    // These tests walk every procedure of the router through tRPC's and zod's internals (`_def`,
+    // `_zod`), which have no public types. TODO: type the walk once (one helper) and drop this.
+    files: [
+      'packages/api/test/fuzz.test.ts',
+      'packages/api/test/hostile-input.test.ts',
+      'packages/api/test/post-commit.test.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
     // Vitest's asymmetric matchers (expect.arrayContaining, expect.anything) are typed `any`.
     files: ['**/*.test.{ts,tsx}'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
