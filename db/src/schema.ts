@@ -157,11 +157,78 @@ export interface McpServersTable {
   name: string;
   url: string;
   secret_ref: string | null;
+  /** `bearer` (a secret reference, or none) or `oauth` (a connection in mcp_oauth_connections). */
+  auth: Generated<McpAuth>;
+  /** Space-separated scopes to ask for; null asks for what the server advertises. */
+  oauth_scopes: string | null;
+  oauth_client_id: string | null;
+  oauth_client_secret_ref: string | null;
+  oauth_grant: McpOAuthGrant | null;
   tools: ColumnType<McpTool[] | null, string | null, string | null>;
   last_validated_at: NullableTimestamp;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export type McpAuth = 'bearer' | 'oauth';
+export type McpOAuthGrant = 'authorization_code' | 'client_credentials';
+
+/** A jsonb column: an object when read, JSON text when written. */
+type JsonColumn<T> = ColumnType<T, string, string>;
+
+/** One MCP server's OAuth connection: sealed tokens, never plaintext. */
+export interface McpOAuthConnectionsTable {
+  mcp_server_id: string;
+  org_id: string;
+  status: 'connected' | 'needs_reauth';
+  grant_type: McpOAuthGrant;
+  issuer: string;
+  client_id: string;
+  resource: string;
+  as_metadata: JsonColumn<Record<string, unknown>>;
+  scopes: Generated<string>;
+  access_token: Uint8Array | null;
+  refresh_token: Uint8Array | null;
+  kek_id: string | null;
+  version: Generated<number>;
+  expires_at: NullableTimestamp;
+  /** Why it needs signing in again (`invalid_grant`, `insufficient_scope`, ...). */
+  failure: string | null;
+  /** Scopes a 403 `insufficient_scope` asked for; Connect adds them to what it asks. */
+  wanted_scopes: string | null;
+  connected_by: string | null;
+  connected_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** An authorization started by Connect, found by the SHA-256 of its `state`; completed once. */
+export interface McpOAuthPendingTable {
+  state_hash: string;
+  org_id: string;
+  mcp_server_id: string;
+  code_verifier: Uint8Array;
+  issuer: string;
+  client_id: string;
+  resource: string;
+  as_metadata: JsonColumn<Record<string, unknown>>;
+  scopes: Generated<string>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+}
+
+/** A dynamic client registration (RFC 7591), per org, issuer and redirect URI. */
+export interface McpOAuthClientsTable {
+  org_id: string;
+  issuer: string;
+  redirect_uri: string;
+  client_id: string;
+  client_secret: Uint8Array | null;
+  kek_id: string | null;
+  registration: JsonColumn<Record<string, unknown>>;
+  created_at: CreatedAt;
 }
 
 export interface McpTool {
@@ -228,6 +295,9 @@ export interface Database {
   providers: ProvidersTable;
   agents: AgentsTable;
   agent_mcp_servers: AgentMcpServersTable;
+  mcp_oauth_connections: McpOAuthConnectionsTable;
+  mcp_oauth_pending: McpOAuthPendingTable;
+  mcp_oauth_clients: McpOAuthClientsTable;
 }
 
 export type SecretRow = Selectable<SecretsTable>;

@@ -6,6 +6,7 @@ import * as infraSecrets from './2026-11-15T00-00-00-infra-secrets';
 import * as dropLegacyCredentials from './2026-11-20T00-00-00-drop-legacy-credentials';
 import * as oidcIdentities from './2026-12-01T01-00-00-oidc-identities';
 import * as keyedAudit from './2026-12-01T02-00-00-keyed-audit';
+import * as mcpOauth from './2026-12-01T03-00-00-mcp-oauth';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so the same list
@@ -19,6 +20,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-20T00-00-00-drop-legacy-credentials': dropLegacyCredentials,
   '2026-12-01T01-00-00-oidc-identities': oidcIdentities,
   '2026-12-01T02-00-00-keyed-audit': keyedAudit,
+  '2026-12-01T03-00-00-mcp-oauth': mcpOauth,
 });
 
 export const migrationProvider: MigrationProvider = {

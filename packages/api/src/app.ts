@@ -8,6 +8,7 @@ import { type AuditKeys, createAuditKeys } from './audit/keys';
 import type { Config } from './core/config';
 import { createEventHub, type EventHub } from './core/event-hub';
 import { openEnvelope, openKeyring } from './core/keyring';
+import { createPublicUrl, type PublicUrl } from './core/public-url';
 import { createIdentityAuthenticator, type IdentityAuthenticator } from './identity/authenticate';
 import { createDecisionCache, type DecisionCache } from './internal/decision-cache';
 import { sealLegacySecrets } from './secrets/legacy';
@@ -37,6 +38,8 @@ export interface AppDeps {
   /** The audit chain's HMAC keys, sealed under the KEK in the database. */
   readonly auditKeys: AuditKeys;
   readonly log: Logger;
+  /** Strongroom's external base URL: PUBLIC_URL, else the address the HTTP server listens on. */
+  readonly publicUrl: PublicUrl;
 }
 
 /** Opens the configured database: Postgres when DATABASE_URL is set, else PGlite under DATA_DIR. */
@@ -85,6 +88,7 @@ export async function openDeps(
     accessLog: createAccessLog(storage, auditKeys),
     auditKeys,
     decisions: createDecisionCache(events),
+    publicUrl: createPublicUrl(config.publicUrl),
   };
 }
 

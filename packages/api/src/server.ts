@@ -11,6 +11,7 @@ import type { AppDeps } from './app';
 import { directProcedures } from './direct-procedures';
 import { httpPolicy, retryAfterMeta } from './core/http-policy';
 import { readiness } from './health/router';
+import { mcpOAuthRoutes } from './mcp-oauth/routes';
 import { openApiDocs } from './openapi/plugin';
 import { type AppRouter, appRouter } from './router';
 
@@ -66,6 +67,14 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
   // Event subscriptions never end on their own: end them when the server closes, so SIGTERM
   // drains in-flight requests instead of waiting on open streams.
   app.addHook('preClose', async () => deps.events.interrupt());
+  // Without PUBLIC_URL, OAuth redirect URIs use the address the server listens on.
+  app.addHook('onListen', async () => {
+    const address = app.server.address();
+    if (address && typeof address !== 'string') {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      deps.publicUrl.setDefault(`http://${host}:${address.port}`);
+    }
+  });
   const securityHeaders = helmetHeaders({
     // Everything the console and /docs load is same-origin, so upgrading requests adds nothing; and
     // over plain HTTP on a non-loopback address (HOST=0.0.0.0 without TLS) it would send the
@@ -131,6 +140,7 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     return reply.code(state.ok ? 200 : 503).send(state);
   });
   await app.register(openApiDocs);
+  await app.register(mcpOAuthRoutes, { deps });
   await app.register(adminConsole, { ...(options.console ?? consoleOptionsFromEnv(process.env)), oidc: signIn });
   return app;
 }

@@ -105,6 +105,8 @@ const ROWS: Record<string, Row> = {
   },
   'mcpServers.delete': { role: 'admin', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
   'mcpServers.validate': { role: 'admin', input: (f) => ({ id: f.mcpServerId }), foreignIsNotFound: true },
+  'mcpServers.connect': { role: 'admin', input: (f) => ({ id: f.mcpServerId }), foreignIsNotFound: true },
+  'mcpServers.disconnect': { role: 'admin', input: (f) => ({ id: f.mcpServerId }), foreignIsNotFound: true },
   'internal.resolveSecret': {
     role: 'worker',
     input: (f) => ({ orgId: f.orgId, secretId: f.keyId, agentId: f.agentId }),

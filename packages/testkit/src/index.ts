@@ -4,3 +4,4 @@ export * from './localstack';
 export * from './gateway-stand-in';
 export * from './mcp-server';
 export * from './oidc-provider';
+export * from './oauth-server';

@@ -67,7 +67,8 @@ export interface McpTestServer extends TestServer {
   readonly toolCalls: ReceivedToolCall[];
 }
 
-function buildMcp(toolCalls: ReceivedToolCall[]): McpServer {
+/** The test tools every test MCP server offers; calls are recorded in `toolCalls`. */
+export function buildMcp(toolCalls: ReceivedToolCall[] = []): McpServer {
   const mcp = new McpServer({ name: 'strongroom-test-tools', version: '1.0.0' });
   mcp.registerTool(
     'echo',

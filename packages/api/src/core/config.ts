@@ -64,6 +64,14 @@ const envSchema = z.object({
       })
       .optional(),
   ),
+  PUBLIC_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+      .refine((u) => !/[?#]/.test(u), { error: 'must not have a query or fragment' })
+      .optional(),
+  ),
+  MCP_OAUTH_REFRESH_SKEW_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  MCP_OAUTH_PENDING_TTL_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(600_000),
 });
 
 /** Everything the server reads from its environment, validated once at start. */
@@ -97,6 +105,15 @@ export interface Config {
   trustProxy: boolean | string[];
   /** Identity providers whose JWT access tokens the API accepts (`OIDC_*`); empty when none. */
   oidcIssuers: readonly IssuerConfig[];
+  /**
+   * The externally reachable base URL (no trailing slash); MCP OAuth's redirect URI is
+   * `${publicUrl}/oauth/mcp/callback`. Unset: the address the server listens on.
+   */
+  publicUrl: string | undefined;
+  /** An MCP OAuth access token is refreshed when it expires within this many ms. */
+  mcpOAuthRefreshSkewMs: number;
+  /** How long a started MCP OAuth sign-in may take before its `state` is refused. */
+  mcpOAuthPendingTtlMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -157,5 +174,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             .map((h) => h.trim())
             .filter(Boolean)),
     oidcIssuers: identity.issuers,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    mcpOAuthRefreshSkewMs: e.MCP_OAUTH_REFRESH_SKEW_MS,
+    mcpOAuthPendingTtlMs: e.MCP_OAUTH_PENDING_TTL_MS,
   });
 }

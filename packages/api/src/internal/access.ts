@@ -22,7 +22,9 @@ const DECIDE: Statement = {
       exists (select 1 from secret_grants sg where sg.secret_id = s.id
         and sg.grantee_type = 'group' and sg.grantee_id = $4::uuid) as chat_grant,
       (select count(*)::int from providers p where p.secret_ref = s.id)
-        + (select count(*)::int from mcp_servers m where m.secret_ref = s.id) as referrers,
+        + (select count(*)::int from mcp_servers m where m.secret_ref = s.id)
+        + (select count(*)::int from mcp_servers m
+            where to_jsonb(m) ->> 'oauth_client_secret_ref' = s.id::text) as referrers,
       exists (select 1 from agents a join providers p on p.id = a.provider_id
         where a.id = $3 and a.org_id = s.org_id and p.secret_ref = s.id) as via_provider,
       exists (select 1 from agent_mcp_servers am join mcp_servers m on m.id = am.mcp_server_id

@@ -184,6 +184,8 @@ describe('provider keys and MCP tokens', () => {
       value: 'mcp-token',
       secretId: mcpToken.id,
       version: 1,
+      // A bearer token does not expire (issue 13 adds expiresAt for OAuth access tokens).
+      expiresAt: null,
     });
     await expectTRPCError(
       worker.internal.resolveMcpToken({ orgId: app.orgA.orgId, agentId, mcpServerId: server.id }),

@@ -42,6 +42,8 @@ export const internalRouter = router({
             id,
             name: z.string(),
             url: z.string(),
+            /** `oauth`: the token comes from `resolveMcpToken` (no secret reference). */
+            auth: z.enum(['bearer', 'oauth']),
             secretRef: id.nullable(),
             secretVersion: z.number().int().nullable(),
             hasLegacyToken: z.boolean(),
@@ -50,10 +52,21 @@ export const internalRouter = router({
       }),
     )
     .query(({ ctx, input }) => agentRuntimeConfig(ctx, input)),
-  /** The bearer token of one of the agent's MCP servers (its secret, or the legacy token). */
+  /**
+   * The bearer token of one of the agent's MCP servers (its secret, the legacy token, or a valid
+   * OAuth access token, refreshed when near `expiresAt`); PRECONDITION_FAILED reason
+   * `MCP_REAUTH_REQUIRED` when the OAuth connection needs signing in again.
+   */
   resolveMcpToken: forOrg
     .input(z.strictObject({ orgId: id, mcpServerId: id, ...runContext }))
-    .output(z.strictObject({ value: z.string(), secretId: id.nullable(), version: z.number().int() }))
+    .output(
+      z.strictObject({
+        value: z.string(),
+        secretId: id.nullable(),
+        version: z.number().int(),
+        expiresAt: z.iso.datetime({ offset: true }).nullable(),
+      }),
+    )
     .query(({ ctx, input }) => resolveMcpToken(ctx, input)),
   /** Sent as POST by the client (a GET of 1,000 ids would exceed the header limit). */
   secretVersions: forOrg

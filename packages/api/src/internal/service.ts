@@ -3,6 +3,9 @@ import { auditActor, type WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
 import type { InfraSecretEvent, SecretEvent } from '../core/event-hub';
 import { notFound } from '../core/errors';
+import { isoOrNull } from '../core/schemas';
+import { mcpAuthOf, oauthSchemaReady } from '../mcp-oauth/schema-ready';
+import { connectionVersions, resolveOAuthToken } from '../mcp-oauth/tokens';
 import { legacyTokenOf, mcpCredential } from '../mcp-servers/credentials';
 import { openSecretValue, secretContext } from '../secrets/sealing';
 import type { ResolutionRequest } from './access';
@@ -40,7 +43,10 @@ export async function resolveSecret(
   return { id: input.secretId, version: secret.version, value };
 }
 
-/** Current versions of the org's secrets among `ids`; ids not found are left out. */
+/**
+ * Current versions of the org's secrets (and OAuth MCP connections, keyed by server id) among
+ * `ids`; ids not found are left out.
+ */
 export async function secretVersions(call: Call<WorkerActor>, orgId: string, ids: string[]) {
   if (ids.length === 0) return {};
   const rows = await call.deps.db
@@ -49,7 +55,8 @@ export async function secretVersions(call: Call<WorkerActor>, orgId: string, ids
     .where('org_id', '=', orgId)
     .where('id', 'in', ids)
     .execute();
-  return Object.fromEntries(rows.map((r) => [r.id, r.version]));
+  const connections = (await oauthSchemaReady(call.deps.db)) ? await connectionVersions(call.deps.db, orgId, ids) : [];
+  return Object.fromEntries([...rows, ...connections].map((r) => [r.id, r.version]));
 }
 
 /**
@@ -152,6 +159,7 @@ export async function agentRuntimeConfig(
       'mcp_servers.name',
       'mcp_servers.url',
       'mcp_servers.secret_ref',
+      mcpAuthOf.as('auth'),
       's.version as secret_version',
       legacyTokenOf.as('legacy_token'),
     ])
@@ -175,8 +183,9 @@ export async function agentRuntimeConfig(
       id: s.id,
       name: s.name,
       url: s.url,
-      secretRef: s.secret_ref,
-      secretVersion: s.secret_version,
+      auth: s.auth,
+      secretRef: s.auth === 'oauth' ? null : s.secret_ref,
+      secretVersion: s.auth === 'oauth' ? null : s.secret_version,
       hasLegacyToken: s.legacy_token !== null,
     })),
   };
@@ -206,20 +215,35 @@ export async function resolveMcpToken(
     .where('a.org_id', '=', input.orgId)
     .executeTakeFirst();
   if (!attached) throw notFound('MCP server of this agent');
+  const by = auditActor(call.actor, call.requestId);
+  const runMetadata = { agentId: input.agentId, chatId: input.chatId ?? null, runId: input.runId ?? null };
+  const server = await deps.db
+    .selectFrom('mcp_servers')
+    .select(mcpAuthOf.as('auth'))
+    .where('id', '=', input.mcpServerId)
+    .executeTakeFirstOrThrow();
+  if (server.auth === 'oauth') {
+    const token = await resolveOAuthToken(deps, by, input.orgId, input.mcpServerId);
+    await deps.accessLog.record(by, {
+      action: 'secret.access',
+      targetType: 'mcpServer',
+      targetId: input.mcpServerId,
+      metadata: { ...runMetadata, source: 'oauth', version: token.version },
+    });
+    return { value: token.value, secretId: null, version: token.version, expiresAt: isoOrNull(token.expiresAt) };
+  }
   const credential = await mcpCredential(deps, input.orgId, input.mcpServerId);
   if (credential.token === null) throw notFound('Credential of this MCP server');
-  await deps.accessLog.record(auditActor(call.actor, call.requestId), {
+  await deps.accessLog.record(by, {
     action: 'secret.access',
     targetType: 'mcpServer',
     targetId: input.mcpServerId,
     metadata: {
-      agentId: input.agentId,
-      chatId: input.chatId ?? null,
-      runId: input.runId ?? null,
+      ...runMetadata,
       source: credential.source,
       secretId: credential.secretId,
       version: credential.version,
     },
   });
-  return { value: credential.token, secretId: credential.secretId, version: credential.version };
+  return { value: credential.token, secretId: credential.secretId, version: credential.version, expiresAt: null };
 }

@@ -1,9 +1,19 @@
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AddressGuardError, type Allowlist, createGuardedFetch } from '@strongroom/address-guard';
 import type { McpTool } from '@strongroom/db';
 
-export type ProbeErrorCode = 'UNAUTHORIZED' | 'UNREACHABLE' | 'TIMEOUT' | 'NOT_MCP' | 'BLOCKED_ADDRESS';
+export type ProbeErrorCode =
+  | 'UNAUTHORIZED'
+  | 'UNREACHABLE'
+  | 'TIMEOUT'
+  | 'NOT_MCP'
+  | 'BLOCKED_ADDRESS'
+  | 'NOT_CONNECTED'
+  | 'NEEDS_REAUTH'
+  | 'INSUFFICIENT_SCOPE'
+  | 'OAUTH_UNAVAILABLE';
 export type ProbeResult =
   | { ok: true; tools: McpTool[] }
   | { ok: false; error: { code: ProbeErrorCode; message: string } };
@@ -12,6 +22,8 @@ export interface ProbeOptions {
   allow: Allowlist;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Told of a 403 `insufficient_scope` challenge and the scope it asks for (RFC 6750 §3.1). */
+  onForbidden?: (challenge: { scope: string }) => void;
 }
 
 const codeOf = (err: unknown): string | undefined => {
@@ -50,6 +62,19 @@ function explain(err: unknown, host: string, timeoutMs: number): { code: ProbeEr
   return { code: 'NOT_MCP', message: `${host} answered, but not as an MCP server (Streamable HTTP)` };
 }
 
+/** Reports a 403 `insufficient_scope` challenge (parsed by the SDK) before the transport throws. */
+function watchForbidden(fetchFn: typeof globalThis.fetch, options: ProbeOptions): typeof globalThis.fetch {
+  if (!options.onForbidden) return fetchFn;
+  return async (input, init) => {
+    const res = await fetchFn(input, init);
+    if (res.status === 403) {
+      const { error, scope } = extractWWWAuthenticateParams(res);
+      if (error === 'insufficient_scope') options.onForbidden!({ scope: scope ?? '' });
+    }
+    return res;
+  };
+}
+
 /**
  * Connects to an MCP server the way the runtime will (Streamable HTTP, `Authorization: Bearer`),
  * lists its tools, and disconnects — with short timeouts and the address guard, so a bad URL gives
@@ -59,7 +84,7 @@ function explain(err: unknown, host: string, timeoutMs: number): { code: ProbeEr
 export async function probeMcpServer(url: string, token: string | null, options: ProbeOptions): Promise<ProbeResult> {
   const target = new URL(url);
   const transport = new StreamableHTTPClientTransport(target, {
-    fetch: createGuardedFetch({ allow: options.allow, timeoutMs: options.connectTimeoutMs }),
+    fetch: watchForbidden(createGuardedFetch({ allow: options.allow, timeoutMs: options.connectTimeoutMs }), options),
     ...(token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {}),
   });
   const client = new Client({ name: 'strongroom-validate', version: '1.0.0' });

@@ -3,6 +3,8 @@ import { emptyInput, id } from '../core/schemas';
 import { adminProcedure, memberProcedure, openapi, router } from '../core/trpc';
 import { createMcpServerInput, mcpServer, updateMcpServerInput, validateInput, validateOutput } from './schemas';
 import * as servers from './service';
+import { disconnect } from '../mcp-oauth/disconnect';
+import { startConnect } from '../mcp-oauth/connect';
 
 const byId = z.strictObject({ id });
 
@@ -33,6 +35,24 @@ export const mcpServersRouter = router({
     .input(byId)
     .output(byId)
     .mutation(({ ctx, input }) => servers.deleteMcpServer(ctx, input.id)),
+  /**
+   * Starts signing an OAuth MCP server in: the URL to send the admin's browser to (null for the
+   * client credentials grant, which connects at once).
+   */
+  connect: adminProcedure
+    .meta(openapi('POST', '/mcpServers.connect'))
+    .input(byId)
+    .output(z.strictObject({ authorizationUrl: z.string().nullable() }))
+    .mutation(({ ctx, input }) => startConnect(ctx, input.id)),
+  /** Revokes the OAuth tokens where the authorization server allows it, then deletes them. */
+  disconnect: adminProcedure
+    .meta(openapi('POST', '/mcpServers.disconnect'))
+    .input(byId)
+    .output(mcpServer)
+    .mutation(async ({ ctx, input }) => {
+      await disconnect(ctx, input.id);
+      return servers.getMcpServer(ctx, input.id);
+    }),
   /** Connects server side with the stored (or given) credential and lists the tools. */
   validate: adminProcedure
     .meta(openapi('POST', '/mcpServers.validate'))

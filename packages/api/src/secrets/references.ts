@@ -1,9 +1,11 @@
 import type { Database } from '@strongroom/db';
 import type { Kysely } from 'kysely';
+import { oauthSchemaReady } from '../mcp-oauth/schema-ready';
 import type { UsedBy } from './schemas';
 
 /**
- * The records that point at each secret (providers and MCP servers by `secret_ref`). A secret
+ * The records that point at each secret (providers and MCP servers by `secret_ref`, MCP servers
+ * by their OAuth client secret). A secret
  * with referrers cannot be deleted, and `usedBy` shows them.
  */
 export async function referrersOf(
@@ -13,6 +15,7 @@ export async function referrersOf(
 ): Promise<Map<string, UsedBy[]>> {
   const out = new Map<string, UsedBy[]>(secretIds.map((id) => [id, []]));
   if (secretIds.length === 0) return out;
+  const oauth = await oauthSchemaReady(db);
   const rows = await db
     .selectFrom('providers')
     .select(['secret_ref', 'id', 'name', (eb) => eb.val('provider').as('type')])
@@ -24,6 +27,15 @@ export async function referrersOf(
         .select(['secret_ref', 'id', 'name', (eb) => eb.val('mcpServer').as('type')])
         .where('org_id', '=', orgId)
         .where('secret_ref', 'in', [...secretIds]),
+    )
+    .$if(oauth, (qb) =>
+      qb.unionAll(
+        db
+          .selectFrom('mcp_servers')
+          .select(['oauth_client_secret_ref as secret_ref', 'id', 'name', (eb) => eb.val('mcpServer').as('type')])
+          .where('org_id', '=', orgId)
+          .where('oauth_client_secret_ref', 'in', [...secretIds]),
+      ),
     )
     .execute();
   for (const row of rows) {

@@ -5,3 +5,4 @@ export * from './harness';
 export * from './processes';
 export { setInfraSecret } from '../../src/infra-secrets/service';
 export * from './seed';
+export * from './oauth';
