@@ -11,6 +11,10 @@ export type RuntimeErrorCode =
   | 'GATEWAY_UNREACHABLE'
   | 'GATEWAY_ERROR'
   | 'MCP_SERVER_FAILED'
+  /** An OAuth MCP server's sign-in was refused or revoked: an admin must reconnect it. */
+  | 'MCP_REAUTH_REQUIRED'
+  /** An OAuth MCP server nobody has connected yet. */
+  | 'MCP_NOT_CONNECTED'
   | 'STRONGROOM_UNAVAILABLE';
 
 /**

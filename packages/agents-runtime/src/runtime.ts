@@ -20,7 +20,11 @@ export interface AgentsRuntimeOptions {
     /** The global AI Gateway token; default `AI_GATEWAY_TOKEN`, else the `ai-gateway-token` infra secret. */
     token?: string;
   };
-  cache?: { maxAgeMs?: number };
+  /**
+   * `maxAgeMs`: how long a resolved value may be reused at most; `tokenExpiryMarginMs`: an OAuth
+   * access token is dropped this long before it expires (default 30 s), so a fresh one is asked for.
+   */
+  cache?: { maxAgeMs?: number; tokenExpiryMarginMs?: number };
   mcp?: {
     /**
      * Destinations allowed although the address guard blocks them (loopback, private, link-local,
@@ -70,7 +74,10 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     token: options.workerToken,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const cache = createSecretCache({ maxAgeMs: options.cache?.maxAgeMs ?? 5 * 60_000 });
+  const cache = createSecretCache({
+    maxAgeMs: options.cache?.maxAgeMs ?? 5 * 60_000,
+    ...(options.cache?.tokenExpiryMarginMs !== undefined ? { expiryMarginMs: options.cache.tokenExpiryMarginMs } : {}),
+  });
   const baseUrl = options.gateway?.baseUrl ?? DEFAULT_GATEWAY_BASE_URL;
   const gatewayTokenOverride = options.gateway?.token ?? process.env.AI_GATEWAY_TOKEN;
   const maxSteps = options.maxSteps ?? 5;
@@ -153,8 +160,12 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     } catch (err) {
       if (isStrongroomError(err, 'NOT_FOUND')) throw new AgentsRuntimeError(notFound, err.message);
       if (isStrongroomError(err, 'FORBIDDEN')) throw new AgentsRuntimeError('GRANT_DENIED', err.message);
-      if (isStrongroomError(err, 'PRECONDITION_FAILED'))
+      if (isStrongroomError(err, 'PRECONDITION_FAILED')) {
+        const reason = (err.data as { reason?: unknown } | undefined)?.reason;
+        if (reason === 'MCP_REAUTH_REQUIRED' || reason === 'MCP_NOT_CONNECTED')
+          throw new AgentsRuntimeError(reason, err.message);
         throw new AgentsRuntimeError('PROVIDER_NOT_CONFIGURED', err.message);
+      }
       throw new AgentsRuntimeError(
         'STRONGROOM_UNAVAILABLE',
         `Strongroom could not be reached or failed: ${(err as Error).message}`,
@@ -176,8 +187,14 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
     return { id: got.secretId, version: got.version, value: got.value };
   }
 
+  /**
+   * The server's bearer token. An OAuth access token is cached under the server's id (its events
+   * drop it) and only until shortly before it expires; a server that needs signing in again fails
+   * the run at once with a typed error naming it.
+   */
   async function mcpToken(orgId: string, input: RunInput, server: RuntimeConfig['mcpServers'][number]) {
-    if (!server.secretRef && !server.hasLegacyToken) return null;
+    const oauth = server.auth === 'oauth';
+    if (!oauth && !server.secretRef && !server.hasLegacyToken) return null;
     const key = `mcp|${orgId}|${server.id}|${input.agentId}|${input.chatId ?? ''}`;
     const got = await cached(key, orgId, async () => {
       const r = await call(
@@ -189,8 +206,26 @@ export function createAgentsRuntime(options: AgentsRuntimeOptions) {
             ...(input.chatId ? { chatId: input.chatId } : {}),
           }),
         'MCP_SERVER_FAILED',
-      );
-      return { secretId: r.secretId ?? `${LEGACY_PREFIX}${server.id}`, version: r.version, value: r.value };
+      ).catch((err: unknown) => {
+        if (
+          err instanceof AgentsRuntimeError &&
+          (err.code === 'MCP_REAUTH_REQUIRED' || err.code === 'MCP_NOT_CONNECTED')
+        )
+          throw new AgentsRuntimeError(
+            err.code,
+            err.code === 'MCP_REAUTH_REQUIRED'
+              ? `MCP server "${server.name}" needs signing in again: an admin must reconnect it`
+              : `MCP server "${server.name}" is not connected: an admin must connect it`,
+            { mcpServerId: server.id },
+          );
+        throw err;
+      });
+      return {
+        secretId: oauth ? server.id : (r.secretId ?? `${LEGACY_PREFIX}${server.id}`),
+        version: r.version,
+        value: r.value,
+        expiresAt: r.expiresAt ? Date.parse(r.expiresAt) : undefined,
+      };
     });
     return got.value;
   }

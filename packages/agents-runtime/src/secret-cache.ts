@@ -3,6 +3,8 @@ export interface CachedValue {
   secretId: string;
   version: number;
   value: string;
+  /** When the value stops working (an OAuth access token), in ms since the epoch. */
+  expiresAt?: number | undefined;
 }
 
 interface Entry extends CachedValue {
@@ -14,7 +16,12 @@ interface Entry extends CachedValue {
  * grant checks differ per asker. Entries are dropped on `secret.changed`/`secret.deleted`, expire
  * after `maxAgeMs` as a backstop, and a burst of identical misses costs one resolution.
  */
-export function createSecretCache(options: { maxAgeMs: number; now?: () => number }) {
+export function createSecretCache(options: {
+  maxAgeMs: number;
+  /** A value that expires is kept only until this long before it does. */
+  expiryMarginMs?: number;
+  now?: () => number;
+}) {
   if (!(options.maxAgeMs > 0)) throw new TypeError('Expected `cache.maxAgeMs` to be a positive number');
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
@@ -24,8 +31,12 @@ export function createSecretCache(options: { maxAgeMs: number; now?: () => numbe
   /** Bumped on every drop, so a resolution racing an invalidation is not stored. */
   const generation = new Map<string, number>();
 
+  const margin = options.expiryMarginMs ?? 30_000;
   const fresh = (entry: Entry | undefined) =>
-    entry && now() - entry.fetchedAt < options.maxAgeMs && entry.version >= (floor.get(entry.secretId) ?? 0);
+    entry &&
+    now() - entry.fetchedAt < options.maxAgeMs &&
+    (entry.expiresAt === undefined || now() < entry.expiresAt - margin) &&
+    entry.version >= (floor.get(entry.secretId) ?? 0);
 
   return {
     /** The cached value for `key`, or the single in-flight resolution of it. */

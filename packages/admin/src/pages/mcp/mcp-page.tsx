@@ -8,6 +8,7 @@ import { Dialog } from '../../ui/dialog';
 import { Badge, Loaded, When } from '../../ui/feedback';
 import { useSecretNames } from '../secret-picker';
 import { McpServerForm } from './mcp-form';
+import { CallbackNotice, ConnectButton, DisconnectButton, OAuthBadge, OAuthFacts } from './oauth';
 import { ValidateButton } from './validate';
 
 type McpServer = RouterOutputs['mcpServers']['list'][number];
@@ -35,60 +36,74 @@ export function McpServersPage() {
           rows.length === 0 ? (
             <p className="empty">No MCP servers yet.{isAdmin ? ' Add one with “Add MCP server”.' : ''}</p>
           ) : (
-            <ul className="cards">
-              {rows.map((server) => (
-                <li key={server.id} className="card">
-                  <div className="card-header">
-                    <h2>{server.name}</h2>
-                    {server.hasLegacyToken && (
-                      <Badge
-                        tone="warn"
-                        title="This server still holds a raw token from before secrets; run the backfill or pick a secret."
-                      >
-                        legacy token
-                      </Badge>
-                    )}
-                  </div>
-                  <dl className="facts compact">
-                    <dt>URL</dt>
-                    <dd>
-                      <code>{server.url}</code>
-                    </dd>
-                    <dt>Credential</dt>
-                    <dd>
-                      {server.secretRef ? (
-                        (secretName(server.secretRef) ?? 'a secret')
-                      ) : (
-                        <span className="muted">none</span>
+            <>
+              <CallbackNotice servers={rows} />
+              <ul className="cards">
+                {rows.map((server) => (
+                  <li key={server.id} className="card" data-mcp-server={server.id}>
+                    <div className="card-header">
+                      <h2>{server.name}</h2>
+                      {server.oauth && <OAuthBadge oauth={server.oauth} />}
+                      {server.hasLegacyToken && (
+                        <Badge
+                          tone="warn"
+                          title="This server still holds a raw token from before secrets; run the backfill or pick a secret."
+                        >
+                          legacy token
+                        </Badge>
                       )}
-                    </dd>
-                    <dt>Validated</dt>
-                    <dd>
-                      <When iso={server.lastValidatedAt} empty="never" />
-                    </dd>
-                    <dt>Tools</dt>
-                    <dd>
-                      {server.tools ? (
-                        server.tools.map((tool) => tool.name).join(', ') || 'none'
-                      ) : (
-                        <span className="muted">not known yet</span>
-                      )}
-                    </dd>
-                  </dl>
-                  {isAdmin && (
-                    <div className="actions">
-                      <ValidateButton input={{ id: server.id }} />
-                      <button type="button" onClick={() => setEditing({ mode: 'edit', server })}>
-                        Edit
-                      </button>
-                      <button type="button" className="danger" onClick={() => setEditing({ mode: 'delete', server })}>
-                        Delete
-                      </button>
                     </div>
-                  )}
-                </li>
-              ))}
-            </ul>
+                    <dl className="facts compact">
+                      <dt>URL</dt>
+                      <dd>
+                        <code>{server.url}</code>
+                      </dd>
+                      {server.oauth ? (
+                        <OAuthFacts oauth={server.oauth} />
+                      ) : (
+                        <>
+                          <dt>Credential</dt>
+                          <dd>
+                            {server.secretRef ? (
+                              (secretName(server.secretRef) ?? 'a secret')
+                            ) : (
+                              <span className="muted">none</span>
+                            )}
+                          </dd>
+                        </>
+                      )}
+                      <dt>Validated</dt>
+                      <dd>
+                        <When iso={server.lastValidatedAt} empty="never" />
+                      </dd>
+                      <dt>Tools</dt>
+                      <dd>
+                        {server.tools ? (
+                          server.tools.map((tool) => tool.name).join(', ') || 'none'
+                        ) : (
+                          <span className="muted">not known yet</span>
+                        )}
+                      </dd>
+                    </dl>
+                    {isAdmin && (
+                      <div className="actions">
+                        {server.oauth && <ConnectButton server={server} />}
+                        {server.oauth && server.oauth.status !== 'not_connected' && (
+                          <DisconnectButton server={server} />
+                        )}
+                        <ValidateButton input={{ id: server.id }} />
+                        <button type="button" onClick={() => setEditing({ mode: 'edit', server })}>
+                          Edit
+                        </button>
+                        <button type="button" className="danger" onClick={() => setEditing({ mode: 'delete', server })}>
+                          Delete
+                        </button>
+                      </div>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </>
           )
         }
       </Loaded>
