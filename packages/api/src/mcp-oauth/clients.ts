@@ -78,7 +78,11 @@ export async function clientFor(
     'client_id_metadata_document_supported' in metadata && metadata.client_id_metadata_document_supported === true;
   if (
     input.clientId === documentUrl ||
-    (!input.clientId && supportsDocument && publicUrl.startsWith('https://') && !server.oauth_client_id)
+    (!input.clientId &&
+      supportsDocument &&
+      publicUrl.startsWith('https://') &&
+      // The client credentials grant needs a confidential client: the pre-registered one.
+      server.oauth_grant !== 'client_credentials')
   ) {
     return { info: { client_id: documentUrl }, kind: 'metadata_document' };
   }
@@ -95,7 +99,10 @@ export async function clientFor(
     .select(['client_id', 'client_secret'])
     .where('org_id', '=', server.org_id)
     .where('issuer', '=', issuer)
-    .where('redirect_uri', '=', redirectUri)
+    // A connection's own client, whatever this instance's address; else the one for this redirect URI.
+    .$call((qb) =>
+      input.clientId ? qb.where('client_id', '=', input.clientId) : qb.where('redirect_uri', '=', redirectUri),
+    )
     .executeTakeFirst();
   if (stored) {
     const secret = stored.client_secret
