@@ -61,6 +61,7 @@ beforeAll(async () => {
     workerToken: app.orgA.workerToken,
     gateway: { baseUrl: gateway.url },
     cache: { tokenExpiryMarginMs: SKEW_MS },
+    mcp: { allowedHosts: ['127.0.0.1'] },
   });
 });
 afterAll(async () => {
