@@ -6,8 +6,8 @@ import { createStrongroomClient } from '@strongroom/client';
 import { openTestStorage, type TestStorage, testEngine } from '@strongroom/db/testing';
 import { signInWithoutBrowser } from '@strongroom/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { followCallback, type OAuthFixture, startOAuthFixture } from '../testing/oauth';
-import { type ServeProcess, spawnServe } from '../testing/processes';
+import { followCallback, type OAuthFixture, startOAuthFixture } from '../../test/support/oauth';
+import { type ServeProcess, spawnServe } from '../../test/support/processes';
 
 /**
  * Refresh across instances: two `strongroom serve` processes on one Postgres, asked for the same

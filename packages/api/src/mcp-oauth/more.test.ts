@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectTRPCError } from '../testing/expect-error';
-import { createTestApp, startTestServer, type TestApp } from '../testing/harness';
-import { connectWithoutBrowser, type OAuthFixture, startOAuthFixture } from '../testing/oauth';
+import { expectTRPCError } from '../../test/support/expect-error';
+import { createTestApp, startTestServer, type TestApp } from '../../test/support/harness';
+import { connectWithoutBrowser, type OAuthFixture, startOAuthFixture } from '../../test/support/oauth';
 import { clientFor, type OAuthServer } from './clients';
 
 const M2M_SECRET = `m2m-secret-${randomUUID()}`;
