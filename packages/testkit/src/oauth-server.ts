@@ -35,7 +35,7 @@ function memoryAdapterFactory(store: Map<string, Map<string, AdapterPayload & { 
   return class MemoryAdapter implements Adapter {
     private readonly items: Map<string, AdapterPayload & { expiresAt?: number }>;
     constructor(name: string) {
-      this.items = store.get(name) ?? new Map();
+      this.items = store.get(name) ?? new Map<string, AdapterPayload & { expiresAt?: number }>();
       store.set(name, this.items);
     }
     async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
@@ -197,7 +197,7 @@ export async function startProtectedMcpServer(
     res.end(JSON.stringify({ error }));
   };
 
-  http.on('request', async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/.well-known/oauth-protected-resource/mcp') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(
@@ -214,7 +214,7 @@ export async function startProtectedMcpServer(
     let scopes: string[];
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: as.issuer, audience: url });
-      scopes = String(payload.scope ?? '').split(' ');
+      scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
     } catch {
       return refuse(res, 401, 'invalid_token');
     }
@@ -228,7 +228,8 @@ export async function startProtectedMcpServer(
     });
     await mcp.connect(transport);
     await transport.handleRequest(req, res);
-  });
+  };
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
 
   return {
     url,

@@ -151,7 +151,7 @@ export async function completeCallback(
     .executeTakeFirst();
   if (!pending) return { refused: 'This sign-in is unknown or was already completed; press Connect again' };
   const console = (outcome: string, reason?: string) =>
-    `${deps.publicUrl.get()}/mcp-servers?${new URLSearchParams({ server: pending.mcp_server_id, oauth: outcome, ...(reason ? { reason } : {}) })}`;
+    `${deps.publicUrl.get()}/mcp-servers?${new URLSearchParams({ server: pending.mcp_server_id, oauth: outcome, ...(reason ? { reason } : {}) }).toString()}`;
   const actor: AuditActor = { orgId: pending.org_id, actorType: 'user', actorId: pending.created_by, requestId };
   const fail = async (reason: string) => {
     await deps.db.transaction().execute((trx) =>

@@ -38,18 +38,12 @@ async function revokeAt(deps: Pick<AppDeps, 'db' | 'envelope' | 'config' | 'publ
   const token = row.refresh_token
     ? await openOAuthValue(deps, { purpose: 'refresh_token', ...at }, row.refresh_token)
     : await openOAuthValue(deps, { purpose: 'access_token', ...at }, row.access_token!);
-  const response = await oauth.revocationRequest(
-    metadata as oauth.AuthorizationServer,
-    { client_id: client.info.client_id },
-    auth,
-    token,
-    {
-      [oauth.customFetch]: fetchFn,
-      // The address guard decides where requests may go; http is allowed where it allows it.
-      [oauth.allowInsecureRequests]: true,
-      additionalParameters: { token_type_hint: row.refresh_token ? 'refresh_token' : 'access_token' },
-    },
-  );
+  const response = await oauth.revocationRequest(metadata, { client_id: client.info.client_id }, auth, token, {
+    [oauth.customFetch]: fetchFn,
+    // The address guard decides where requests may go; http is allowed where it allows it.
+    [oauth.allowInsecureRequests]: true,
+    additionalParameters: { token_type_hint: row.refresh_token ? 'refresh_token' : 'access_token' },
+  });
   await oauth.processRevocationResponse(response);
   return 'revoked';
 }

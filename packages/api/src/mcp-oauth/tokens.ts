@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import type { AuditActor } from '../core/actor';
 import type { AppDeps } from '../app';
 import { AppError } from '../core/errors';
-import { clientFor, type OAuthServer } from './clients';
+import { clientFor } from './clients';
 import {
   basisOf,
   type ConnectionRow,
@@ -115,7 +115,7 @@ export async function resolveOAuthToken(deps: Deps, actor: AuditActor, orgId: st
     const metadata = locked.as_metadata as AuthorizationServerMetadata;
     try {
       const client = await clientFor(deps, trx, {
-        server: server as OAuthServer,
+        server: server,
         issuer: locked.issuer,
         metadata,
         fetchFn,
