@@ -5,15 +5,14 @@ import { displayName, id, text, timestamp } from '../core/schemas';
 export const mcpUrl = text({ max: 2048 }).pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }));
 
 /** One OAuth scope token (RFC 6749 §3.3). */
-const scope = z
-  .string()
-  .trim()
-  .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/, { error: 'is not a valid OAuth scope' });
+const scope = text({ min: 1, max: 200 }).regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/, {
+  error: 'is not a valid OAuth scope',
+});
 
 /** OAuth 2.1 instead of a bearer secret: what to ask for and, optionally, a pre-registered client. */
 export const oauthSettings = z.strictObject({
   scopes: z.array(scope).max(50).optional(),
-  clientId: z.string().trim().min(1).max(500).optional(),
+  clientId: text({ min: 1, max: 500 }).optional(),
   /** The pre-registered client's secret, a secret like any other. */
   clientSecretRef: id.optional(),
   /** `client_credentials`: machine to machine, connected without a browser (needs clientId and clientSecretRef). */

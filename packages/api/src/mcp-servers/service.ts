@@ -194,8 +194,9 @@ export async function updateMcpServer(call: Call, input: z.output<typeof updateM
   const { actor } = call;
   if (input.url !== undefined) await requireAllowedUrl(call.deps.config, input.url);
   if (input.oauth) await requireOAuthSchema(call.deps.db);
-  const oauthReady = await oauthSchemaReady(call.deps.db);
   return call.deps.db.transaction().execute(async (trx) => {
+    // Asked inside the transaction: a write reads nothing outside it (see test/post-commit.test.ts).
+    const oauthReady = await oauthSchemaReady(trx);
     const current = await trx
       .selectFrom('mcp_servers')
       .select(['id', 'url', sql<string | null>`to_jsonb(mcp_servers) ->> 'oauth_client_id'`.as('oauth_client_id')])
