@@ -24,6 +24,18 @@ export interface SealedSource {
 
 const bytes = (v: Uint8Array) => Buffer.from(v);
 
+/** `pending` for a table whose every row holds a sealed value. */
+const countNotUnder =
+  (table: 'secret_versions' | 'infra_secrets' | 'audit_keys'): SealedSource['pending'] =>
+  async (db, to) => {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from ${sql.table(table)} where kek_id is distinct from ${to}`.execute(db);
+    return rows[0]!.n;
+  };
+
+/** A compare-and-set update took effect on exactly its one row. */
+const swappedOne = (result: { numAffectedRows?: bigint }) => Number(result.numAffectedRows ?? 0) === 1;
+
 /** Current values of secrets. */
 const secrets: SealedSource = {
   name: 'secrets',
@@ -47,18 +59,14 @@ const secrets: SealedSource = {
   async swap(trx, row, rewrapped, to) {
     const result = await sql`update secrets set value = ${bytes(rewrapped)}, kek_id = ${to}
       where id = ${row.cursor[0]} and value = ${bytes(row.value)}`.execute(trx);
-    return Number(result.numAffectedRows ?? 0) === 1;
+    return swappedOne(result);
   },
 };
 
 /** Every version ever stored (history and rollback). */
 const secretVersions: SealedSource = {
   name: 'secret_versions',
-  async pending(db, to) {
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from secret_versions where kek_id is distinct from ${to}`.execute(db);
-    return rows[0]!.n;
-  },
+  pending: countNotUnder('secret_versions'),
   async page(db, to, after, limit) {
     const [afterId, afterVersion] = after ?? ['00000000-0000-0000-0000-000000000000', '0'];
     const { rows } = await sql<{ secret_id: string; version: number; org_id: string; value: Uint8Array }>`
@@ -77,18 +85,14 @@ const secretVersions: SealedSource = {
       where secret_id = ${row.cursor[0]} and version = ${Number(row.cursor[1])} and value = ${bytes(row.value)}`.execute(
       trx,
     );
-    return Number(result.numAffectedRows ?? 0) === 1;
+    return swappedOne(result);
   },
 };
 
 /** Platform-level values (no org). */
 const infraSecrets: SealedSource = {
   name: 'infra_secrets',
-  async pending(db, to) {
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from infra_secrets where kek_id is distinct from ${to}`.execute(db);
-    return rows[0]!.n;
-  },
+  pending: countNotUnder('infra_secrets'),
   async page(db, to, after, limit) {
     const { rows } = await sql<{ name: string; version: number; value: Uint8Array }>`
       select name, version, value from infra_secrets
@@ -103,18 +107,14 @@ const infraSecrets: SealedSource = {
   async swap(trx, row, rewrapped, to) {
     const result = await sql`update infra_secrets set value = ${bytes(rewrapped)}, kek_id = ${to}
       where name = ${row.cursor[0]} and value = ${bytes(row.value)}`.execute(trx);
-    return Number(result.numAffectedRows ?? 0) === 1;
+    return swappedOne(result);
   },
 };
 
 /** The audit chain's HMAC keys (platform-level; re-wrapping leaves the key, and so every MAC, as it was). */
 const auditKeys: SealedSource = {
   name: 'audit_keys',
-  async pending(db, to) {
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from audit_keys where kek_id is distinct from ${to}`.execute(db);
-    return rows[0]!.n;
-  },
+  pending: countNotUnder('audit_keys'),
   async page(db, to, after, limit) {
     const { rows } = await sql<{ id: string; value: Uint8Array }>`
       select id, value from audit_keys
@@ -124,7 +124,7 @@ const auditKeys: SealedSource = {
   async swap(trx, row, rewrapped, to) {
     const result = await sql`update audit_keys set value = ${bytes(rewrapped)}, kek_id = ${to}
       where id = ${row.cursor[0]} and value = ${bytes(row.value)}`.execute(trx);
-    return Number(result.numAffectedRows ?? 0) === 1;
+    return swappedOne(result);
   },
 };
 
