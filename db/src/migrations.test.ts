@@ -120,4 +120,23 @@ describe('migrations', () => {
     await expect(storage.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
     await expect(storage.db.updateTable('audit_log').set({ hash: 'x' }).execute()).rejects.toThrow(/append-only/);
   });
+
+  it('keeps a write-only secret write-only and rotation periods in range at the database level', async () => {
+    storage = await openTestStorage();
+    const db = storage.db;
+    const org = await db.insertInto('orgs').values({ name: 'acme' }).returning('id').executeTakeFirstOrThrow();
+    const secret = await db
+      .insertInto('secrets')
+      .values({ org_id: org.id, name: 'k', scope: 'org', value: new Uint8Array([1]), kek_id: 'k1' })
+      .returning(['id', 'revealable', 'rotation_period_days'])
+      .executeTakeFirstOrThrow();
+    expect(secret).toMatchObject({ revealable: true, rotation_period_days: null });
+    const set = (changes: { revealable?: boolean; rotation_period_days?: number }) =>
+      db.updateTable('secrets').set(changes).where('id', '=', secret.id).execute();
+    await set({ revealable: false });
+    await set({ revealable: false });
+    await expect(set({ revealable: true })).rejects.toThrow(/cannot be made revealable again/);
+    await set({ rotation_period_days: 1 });
+    await expect(set({ rotation_period_days: 0 })).rejects.toThrow(/check constraint/);
+  });
 });

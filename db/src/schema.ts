@@ -59,6 +59,10 @@ export interface SecretsTable {
   kek_id: string | null;
   version: Generated<number>;
   rotated_at: NullableTimestamp;
+  /** False makes the secret write-only: never revealed or exported, and never revealable again. */
+  revealable: Generated<boolean>;
+  /** A rotation reminder: the current version is due once it is this many days old (null: none). */
+  rotation_period_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_by: string | null;
   updated_by: string | null;
   created_at: CreatedAt;

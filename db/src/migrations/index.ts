@@ -7,6 +7,7 @@ import * as dropLegacyCredentials from './2026-11-20T00-00-00-drop-legacy-creden
 import * as oidcIdentities from './2026-12-01T01-00-00-oidc-identities';
 import * as keyedAudit from './2026-12-01T02-00-00-keyed-audit';
 import * as mcpOauth from './2026-12-01T03-00-00-mcp-oauth';
+import * as writeOnlyAndRotation from './2026-12-01T06-00-00-write-only-and-rotation';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so the same list
@@ -21,6 +22,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-01T01-00-00-oidc-identities': oidcIdentities,
   '2026-12-01T02-00-00-keyed-audit': keyedAudit,
   '2026-12-01T03-00-00-mcp-oauth': mcpOauth,
+  '2026-12-01T06-00-00-write-only-and-rotation': writeOnlyAndRotation,
 });
 
 export const migrationProvider: MigrationProvider = {
