@@ -57,6 +57,7 @@ const ROWS: Record<string, Row> = {
   'members.list': { role: 'admin' },
   'members.add': { role: 'admin', input: () => ({ email: `${crypto.randomUUID()}@matrix.test`, role: 'member' }) },
   'members.remove': { role: 'admin', input: (f) => ({ userId: f.victimUserId }), foreignIsNotFound: true },
+  'members.issueToken': { role: 'admin', input: (f) => ({ userId: f.victimUserId }), foreignIsNotFound: true },
   'members.setRole': {
     role: 'admin',
     input: (f) => ({ userId: f.victimUserId, role: 'admin' }),
@@ -64,6 +65,9 @@ const ROWS: Record<string, Row> = {
   },
   'groups.list': { role: 'member' },
   'groups.create': { role: 'admin', input: () => ({ name: 'matrix group' }) },
+  'groups.overview': { role: 'admin' },
+  'groups.rename': { role: 'admin', input: (f) => ({ id: f.groupId, name: 'matrix' }), foreignIsNotFound: true },
+  'groups.delete': { role: 'admin', input: () => ({ id: crypto.randomUUID() }), foreignIsNotFound: true },
   'tokens.list': { role: 'admin' },
   'tokens.create': { role: 'admin', input: () => ({ name: 'matrix', kind: 'worker' }) },
   'tokens.revoke': { role: 'admin', input: (f) => ({ id: f.tokenId }), foreignIsNotFound: true },

@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   'member.remove',
   'member.role',
   'group.create',
+  'group.rename',
+  'group.delete',
   'org.create',
   'infra_secret.set',
   'backfill.mcp_token',

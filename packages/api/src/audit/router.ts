@@ -5,6 +5,7 @@ import { AppError } from '../core/errors';
 import { id, instant, INT32_MAX, iso, pageLimit, text, timestamp } from '../core/schemas';
 import { adminProcedure, openapi, router } from '../core/trpc';
 import { AUDIT_ACTIONS } from './actions';
+import { targetNames } from './target-names';
 import { verifyChain } from './verify';
 
 const listInput = z
@@ -13,6 +14,8 @@ const listInput = z
     targetId: text({ min: 1, max: 200 }).optional(),
     actorId: id.optional(),
     since: instant.optional(),
+    /** False leaves out what the agents runtime did (worker rows such as `secret.access`), which can drown the rest. */
+    includeRuntime: z.boolean().optional(),
     /** The `seq` of the last row of the previous page. */
     cursor: text({ max: 10 })
       .refine((c) => /^\d{1,10}$/.test(c) && Number(c) <= INT32_MAX, { error: 'must be a cursor from a previous page' })
@@ -29,6 +32,8 @@ const auditEvent = z.strictObject({
   actorId: z.string().nullable(),
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
+  /** What the target is called now, or was called when the row was written (e.g. a deleted secret). */
+  targetName: z.string().nullable(),
   requestId: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
   createdAt: timestamp,
@@ -39,6 +44,7 @@ async function listAudit(db: Kysely<Database>, orgId: string, input: z.output<ty
   if (input.action) query = query.where('action', '=', input.action);
   if (input.targetId) query = query.where('target_id', '=', input.targetId);
   if (input.actorId) query = query.where('actor_id', '=', input.actorId);
+  if (input.includeRuntime === false) query = query.where('actor_type', '!=', 'worker');
   if (input.since) query = query.where('created_at', '>=', new Date(input.since));
   if (input.cursor) query = query.where('seq', '<', Number(input.cursor));
   const rows = await query
@@ -46,6 +52,7 @@ async function listAudit(db: Kysely<Database>, orgId: string, input: z.output<ty
     .limit(input.limit + 1)
     .execute();
   const page = rows.slice(0, input.limit);
+  const nameOf = await targetNames(db, orgId, page);
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -55,6 +62,7 @@ async function listAudit(db: Kysely<Database>, orgId: string, input: z.output<ty
       actorId: r.actor_id,
       targetType: r.target_type,
       targetId: r.target_id,
+      targetName: nameOf(r),
       requestId: r.request_id,
       metadata: r.metadata,
       createdAt: iso(r.created_at),

@@ -24,7 +24,10 @@ async function requireOrgSecret(db: Kysely<Database>, orgId: string, secretId: s
   return secret;
 }
 
-/** The grantee must be a group (chat) or an agent of the same org. */
+/**
+ * The grantee must be a group (chat) or an agent of the same org. Read FOR SHARE, so a delete of
+ * it (which locks it FOR UPDATE, then refuses or drops its grants) cannot leave this grant behind.
+ */
 async function requireGrantee(trx: Transaction<Database>, orgId: string, type: GranteeType, id: string) {
   const table = type === 'group' ? 'groups' : 'agents';
   const found = await trx
@@ -32,6 +35,7 @@ async function requireGrantee(trx: Transaction<Database>, orgId: string, type: G
     .select('id')
     .where('id', '=', id)
     .where('org_id', '=', orgId)
+    .forShare()
     .executeTakeFirst();
   if (!found) {
     throw new AppError('NOT_FOUND', `${type === 'group' ? 'Group' : 'Agent'} not found`, { field: 'granteeId' });

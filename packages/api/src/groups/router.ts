@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { appendAudit } from '../audit/service';
-import { auditActor } from '../core/actor';
-import { displayName, emptyInput, id } from '../core/schemas';
+import { displayName, emptyInput, id, timestamp } from '../core/schemas';
 import { adminProcedure, memberProcedure, openapi, router } from '../core/trpc';
+import * as groups from './service';
 
 const group = z.strictObject({ id, name: z.string() });
+const name = displayName(100);
 
 /** Groups are the platform's chats: what org-scope secret grants name. */
 export const groupsRouter = router({
@@ -12,32 +12,36 @@ export const groupsRouter = router({
     .meta(openapi('GET', '/groups.list'))
     .input(emptyInput)
     .output(z.array(group))
-    .query(({ ctx }) =>
-      ctx.deps.db
-        .selectFrom('groups')
-        .select(['id', 'name'])
-        .where('org_id', '=', ctx.actor.orgId)
-        .orderBy('name')
-        .execute(),
-    ),
+    .query(({ ctx }) => groups.listGroups(ctx)),
+  /** Each group with the secrets granted to it (names only): what a chat may use at run time. */
+  overview: adminProcedure
+    .meta(openapi('GET', '/groups.overview'))
+    .input(emptyInput)
+    .output(
+      z.array(
+        z.strictObject({
+          id,
+          name: z.string(),
+          createdAt: timestamp,
+          secrets: z.array(z.strictObject({ id, name: z.string(), namespace: z.string() })),
+        }),
+      ),
+    )
+    .query(({ ctx }) => groups.listGroupsWithGrants(ctx)),
   create: adminProcedure
     .meta(openapi('POST', '/groups.create'))
-    .input(z.strictObject({ name: displayName(100) }))
+    .input(z.strictObject({ name }))
     .output(group)
-    .mutation(({ ctx, input }) =>
-      ctx.deps.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('groups')
-          .values({ org_id: ctx.actor.orgId, name: input.name })
-          .returning(['id', 'name'])
-          .executeTakeFirstOrThrow();
-        await appendAudit(trx, ctx.deps.auditKeys, auditActor(ctx.actor, ctx.requestId), {
-          action: 'group.create',
-          targetType: 'group',
-          targetId: row.id,
-          metadata: { name: row.name },
-        });
-        return row;
-      }),
-    ),
+    .mutation(({ ctx, input }) => groups.createGroup(ctx, input.name)),
+  rename: adminProcedure
+    .meta(openapi('POST', '/groups.rename'))
+    .input(z.strictObject({ id, name }))
+    .output(group)
+    .mutation(({ ctx, input }) => groups.renameGroup(ctx, input)),
+  /** CONFLICT (reason GROUP_IN_USE, naming the secrets) while grants name the group. */
+  delete: adminProcedure
+    .meta(openapi('POST', '/groups.delete'))
+    .input(z.strictObject({ id }))
+    .output(z.strictObject({ id }))
+    .mutation(({ ctx, input }) => groups.deleteGroup(ctx, input.id)),
 });

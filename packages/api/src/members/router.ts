@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emptyInput, id, text, timestamp } from '../core/schemas';
+import { displayName, emptyInput, id, instant, text, timestamp } from '../core/schemas';
 import { adminProcedure, openapi, router } from '../core/trpc';
 import * as members from './service';
 
@@ -23,6 +23,12 @@ export const membersRouter = router({
     .input(z.strictObject({ userId: id }))
     .output(ok)
     .mutation(({ ctx, input }) => members.removeMember(ctx, input.userId)),
+  /** A new user token for a member (theirs was lost), shown once; revoke old ones with `tokens.revoke`. */
+  issueToken: adminProcedure
+    .meta(openapi('POST', '/members.issueToken'))
+    .input(z.strictObject({ userId: id, name: displayName(100).optional(), expiresAt: instant.optional() }))
+    .output(z.strictObject({ id, token: z.string() }))
+    .mutation(({ ctx, input }) => members.issueMemberToken(ctx, input)),
   setRole: adminProcedure
     .meta(openapi('POST', '/members.setRole'))
     .input(z.strictObject({ userId: id, role }))

@@ -6,7 +6,7 @@ import type { Call } from '../core/call';
 import { publish } from '../core/event-hub';
 import { AppError, notFound } from '../core/errors';
 import { iso } from '../core/schemas';
-import { issueToken } from '../tokens/service';
+import { futureExpiry, issueToken } from '../tokens/service';
 
 export async function listMembers(call: Call) {
   const rows = await call.deps.db
@@ -78,7 +78,38 @@ function guardLastAdmin(members: { user_id: string; role: Role }[], userId: stri
   }
 }
 
-/** Removes a member and revokes every token they hold in this org. */
+/**
+ * A new user token for a member, e.g. when theirs is lost: shown once, audited (`token.create`),
+ * refused at sign-in after `expiresAt`. The member row is read FOR SHARE so a concurrent removal,
+ * which revokes their tokens, cannot miss this one.
+ */
+export async function issueMemberToken(
+  call: Call,
+  input: { userId: string; name?: string | undefined; expiresAt?: string | undefined },
+) {
+  const { actor } = call;
+  const expiresAt = futureExpiry(input.expiresAt);
+  return call.deps.db.transaction().execute(async (trx) => {
+    const member = await trx
+      .selectFrom('org_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.email'])
+      .where('m.org_id', '=', actor.orgId)
+      .where('m.user_id', '=', input.userId)
+      .forShare('m')
+      .executeTakeFirst();
+    if (!member) throw notFound('Member');
+    return issueToken(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
+      orgId: actor.orgId,
+      kind: 'user',
+      userId: input.userId,
+      name: input.name ?? `token of ${member.email}`,
+      expiresAt,
+      createdBy: actor.userId,
+    });
+  });
+}
+
 /** Ends trust in a member's tokens here at once, and (through NOTIFY, sent in `trx`) everywhere. */
 async function authChanged(call: Call, trx: Transaction<Database>, userId: string) {
   const event = { type: 'auth.changed' as const, orgId: call.actor.orgId, userId };
@@ -86,6 +117,7 @@ async function authChanged(call: Call, trx: Transaction<Database>, userId: strin
   return () => call.deps.auth.forget(event);
 }
 
+/** Removes a member and revokes every token they hold in this org. */
 export async function removeMember(call: Call, userId: string) {
   const { actor } = call;
   const [result, forget] = await call.deps.db.transaction().execute(async (trx) => {

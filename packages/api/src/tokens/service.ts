@@ -5,7 +5,7 @@ import { appendAudit } from '../audit/service';
 import { type AuditActor, auditActor } from '../core/actor';
 import type { Call } from '../core/call';
 import { publish } from '../core/event-hub';
-import { AppError, notFound } from '../core/errors';
+import { badInput, notFound } from '../core/errors';
 import { iso, isoOrNull } from '../core/schemas';
 import { generateToken } from './token-format';
 
@@ -73,18 +73,19 @@ export async function listTokens(call: Call) {
   }));
 }
 
+/** An optional expiry as a Date; one already past is refused (BAD_REQUEST on `expiresAt`). */
+export function futureExpiry(expiresAt: string | undefined): Date | null {
+  const at = expiresAt ? new Date(expiresAt) : null;
+  if (at && at.getTime() <= Date.now()) throw badInput('expiresAt', 'expiresAt must be in the future');
+  return at;
+}
+
 /** A user token acts as the admin who creates it; a worker token is the org's runtime. */
 export async function createToken(
   call: Call,
   input: { name: string; kind: TokenKind; expiresAt?: string | undefined },
 ) {
-  const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
-    throw new AppError('BAD_REQUEST', 'expiresAt must be in the future', {
-      field: 'expiresAt',
-      reason: 'INVALID_INPUT',
-    });
-  }
+  const expiresAt = futureExpiry(input.expiresAt);
   return call.deps.db.transaction().execute((trx) =>
     issueToken(trx, call.deps.auditKeys, auditActor(call.actor, call.requestId), {
       orgId: call.actor.orgId,

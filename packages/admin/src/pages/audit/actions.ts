@@ -36,6 +36,8 @@ const ACTIONS: Record<AuditAction, true> = {
   'member.remove': true,
   'member.role': true,
   'group.create': true,
+  'group.rename': true,
+  'group.delete': true,
   'org.create': true,
   'infra_secret.set': true,
   'backfill.mcp_token': true,
