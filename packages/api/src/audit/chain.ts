@@ -1,4 +1,4 @@
-import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, hash, type KeyObject } from 'node:crypto';
 
 /** prev_hash of the first row of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -20,19 +20,22 @@ export interface ChainedFields {
   target_id: string | null;
   request_id: string | null;
   metadata: unknown;
-  created_at: Date;
+  /** A Date, or its `toISOString()` (verification has the database write it so). */
+  created_at: Date | string;
 }
 
 /** JSON with object keys sorted at every depth, so jsonb's reordering cannot change a hash. */
 function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  // Written out by hand: verification runs this for every row. sort() orders by UTF-16 units, as `<` does.
+  const record = value as Record<string, unknown>;
+  let out = '';
+  for (const k of Object.keys(record).sort()) {
+    const v = record[k];
+    if (v !== undefined) out += `${out ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
   }
-  return JSON.stringify(value ?? null);
+  return `{${out}}`;
 }
 
 /**
@@ -43,7 +46,41 @@ function canonicalJson(value: unknown): string {
  */
 export function chainHash(key: ChainKey | null, prevHash: string, fields: ChainedFields): string {
   const text = canonicalRow(key?.id ?? null, prevHash, fields);
-  return (key ? createHmac('sha256', key.secret) : createHash('sha256')).update(text).digest('hex');
+  return key ? hmacSha256(key.secret)(text) : createHash('sha256').update(text).digest('hex');
+}
+
+const BLOCK = 64;
+const hmacs = new WeakMap<KeyObject, (text: string) => string>();
+/** Where the inner hash's input is assembled; grown as needed, used synchronously only. */
+let scratch = Buffer.alloc(4096);
+
+/**
+ * HMAC-SHA256 (RFC 2104) under `secret` as a function of the message, hex out: the same MAC as
+ * `createHmac`, as two one-shot hashes over the key's padded blocks. A new Hmac object per row
+ * cost more than the hashing itself, and verification MACs every row of a chain.
+ */
+export function hmacSha256(secret: KeyObject): (text: string) => string {
+  const cached = hmacs.get(secret);
+  if (cached) return cached;
+  let raw = secret.export();
+  if (raw.length > BLOCK) raw = hash('sha256', raw, 'buffer');
+  const inner = Buffer.alloc(BLOCK, 0x36);
+  const outer = Buffer.alloc(BLOCK + 32, 0x5c);
+  for (let i = 0; i < raw.length; i++) {
+    inner[i]! ^= raw[i]!;
+    outer[i]! ^= raw[i]!;
+  }
+  raw.fill(0);
+  const mac = (text: string) => {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; write() would cut a longer text short.
+    if (scratch.length < BLOCK + 3 * text.length) scratch = Buffer.alloc(2 * (BLOCK + 3 * text.length));
+    scratch.set(inner, 0);
+    const end = BLOCK + scratch.write(text, BLOCK, 'utf8');
+    outer.write(hash('sha256', scratch.subarray(0, end), 'hex'), BLOCK, 'hex');
+    return hash('sha256', outer, 'hex');
+  };
+  hmacs.set(secret, mac);
+  return mac;
 }
 
 const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
@@ -55,7 +92,7 @@ const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
 function canonicalRow(keyId: string | null, prevHash: string, f: ChainedFields): string {
   return (
     `{"action":${str(f.action)},"actor_id":${str(f.actor_id)},"actor_type":${str(f.actor_type)}` +
-    `,"created_at":${str(f.created_at.toISOString())}${keyId === null ? '' : `,"key_id":${str(keyId)}`}` +
+    `,"created_at":${str(typeof f.created_at === 'string' ? f.created_at : f.created_at.toISOString())}${keyId === null ? '' : `,"key_id":${str(keyId)}`}` +
     `,"metadata":${canonicalJson(f.metadata)},"org_id":${str(f.org_id)},"prev_hash":${str(prevHash)}` +
     `,"request_id":${str(f.request_id)},"seq":${JSON.stringify(f.seq)},"target_id":${str(f.target_id)}` +
     `,"target_type":${str(f.target_type)}}`

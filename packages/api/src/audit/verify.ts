@@ -1,4 +1,4 @@
-import type { Database } from '@strongroom/db';
+import type { Database, Statement, Storage } from '@strongroom/db';
 import { type Kysely, sql } from 'kysely';
 import { type ChainKey, chainHash, checkpointMac, GENESIS_HASH } from './chain';
 import { type AuditKeys, NO_ORG } from './keys';
@@ -24,7 +24,8 @@ interface Checkpoint {
   kind: 'legacy' | 'verified';
 }
 
-const PAGE = 5000;
+/** Rows per page: large enough that round trips are few, small enough that one page's hashing is a short block. */
+const PAGE = 4000;
 
 /** Checkpoints of a chain whose MAC holds under a key this process has; forged ones are ignored. */
 async function validCheckpoints(db: Kysely<Database>, keys: Pick<AuditKeys, 'byId'>, orgId: string | null) {
@@ -40,31 +41,44 @@ async function validCheckpoints(db: Kysely<Database>, keys: Pick<AuditKeys, 'byI
   });
 }
 
-function chainRows(db: Kysely<Database>, orgId: string | null, fromSeq: number, limit: number, keyed = true) {
-  return db
-    .selectFrom('audit_log')
-    .select([
-      'id',
-      'org_id',
-      'seq',
-      'actor_type',
-      'actor_id',
-      'action',
-      'target_type',
-      'target_id',
-      'request_id',
-      'metadata',
-      'created_at',
-      'prev_hash',
-      'hash',
-    ])
-    .$if(keyed, (qb) => qb.select('key_id'))
-    .where((eb) => (orgId === null ? eb('org_id', 'is', null) : eb('org_id', '=', orgId)))
-    .where('seq', '>=', fromSeq)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
+interface ChainRow {
+  seq: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  metadata: unknown;
+  /** As `Date.toISOString()` writes it (milliseconds, truncated like a Date). */
+  created_at: string;
+  prev_hash: string;
+  hash: string;
+  key_id: string | null;
 }
+
+/**
+ * A page of one chain from seq $2 on, through the unique (chain, seq) index; $1 is the chain
+ * (NO_ORG for the platform's). Only what the hash covers: the org is known, the id is looked up
+ * for a broken row alone, and the time comes as the text the hash covers (parsing it into a
+ * Date to print it again cost more than anything but the MAC).
+ */
+const pageStatement = (keyed: boolean): Statement => ({
+  name: keyed ? 'strongroom_audit_verify_page_v1' : 'strongroom_audit_verify_page_unkeyed_v1',
+  text: `
+    select seq, actor_type, actor_id, action, target_type, target_id, request_id, metadata,
+      to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at, prev_hash, hash,
+      ${keyed ? 'key_id' : 'null::text as key_id'}
+    from audit_log
+    where coalesce(org_id, '${NO_ORG}'::uuid) = $1::uuid and seq >= $2
+    order by seq
+    limit $3`,
+});
+
+const ROW_ID: Statement = {
+  name: 'strongroom_audit_row_id_v1',
+  text: `select id from audit_log where coalesce(org_id, '${NO_ORG}'::uuid) = $1::uuid and seq = $2`,
+};
 
 /**
  * Walks one chain (an org's, or the platform's for null) in seq order through the `(org_id, seq)`
@@ -76,13 +90,20 @@ function chainRows(db: Kysely<Database>, orgId: string | null, fromSeq: number, 
  * @example const result = await verifyChain(deps, orgId, 'incremental');
  */
 export async function verifyChain(
-  deps: { db: Kysely<Database>; auditKeys: Pick<AuditKeys, 'byId' | 'current'> },
+  deps: {
+    db: Kysely<Database>;
+    storage: Pick<Storage, 'query'>;
+    auditKeys: Pick<AuditKeys, 'byId' | 'current'>;
+  },
   orgId: string | null,
   mode: VerifyMode = 'incremental',
 ): Promise<VerifyResult> {
-  const { db, auditKeys } = deps;
+  const { db, storage, auditKeys } = deps;
+  const chain = orgId ?? NO_ORG;
   // A schema before keying (a migration before it is blocked): unkeyed rows, no checkpoints.
   const keyed = auditKeys.current !== null;
+  const statement = pageStatement(keyed);
+  const page = (from: number, limit: number) => storage.query<ChainRow>(statement, [chain, from, limit]);
   const checkpoints = keyed ? await validCheckpoints(db, auditKeys, orgId) : [];
   const bySeq = new Map(checkpoints.map((c) => [c.seq, c] as const));
   const legacyEnd = keyed ? (checkpoints.find((c) => c.kind === 'legacy')?.seq ?? 0) : Infinity;
@@ -92,39 +113,42 @@ export async function verifyChain(
   let expectedSeq = fromSeq + 1;
   let prevHash = start?.hash ?? GENESIS_HASH;
   let checked = 0;
-  const broken = (problem: string, firstBrokenId?: string): VerifyResult => ({
-    ok: false,
-    checked,
-    ...(firstBrokenId ? { firstBrokenId } : {}),
-    problem,
-    mode,
-    fromSeq,
-  });
+  const broken = async (problem: string, seq?: number): Promise<VerifyResult> => {
+    const [row] = seq === undefined ? [] : await storage.query<{ id: string }>(ROW_ID, [chain, seq]);
+    return { ok: false, checked, ...(row ? { firstBrokenId: row.id } : {}), problem, mode, fromSeq };
+  };
 
   if (start) {
-    const [row] = await chainRows(db, orgId, start.seq, 1);
+    const [row] = await page(start.seq, 1);
     if (!row || row.seq !== start.seq) return broken(`rows up to the checkpoint at seq ${start.seq} are missing`);
-    if (row.hash !== start.hash) return broken('a row differs from its checkpoint', row.id);
+    if (row.hash !== start.hash) return broken('a row differs from its checkpoint', row.seq);
   }
+  // The next page is read while this one is hashed.
+  let next = page(expectedSeq, PAGE);
   for (;;) {
-    const rows = await chainRows(db, orgId, expectedSeq, PAGE, keyed);
+    const rows = await next;
+    if (rows.length === PAGE) {
+      next = page(rows.at(-1)!.seq + 1, PAGE);
+      // Awaited on the next turn of the loop; a break found first leaves it unread.
+      next.catch(() => {});
+    }
     for (const row of rows) {
-      if (row.seq !== expectedSeq) return broken(`seq ${expectedSeq} is missing`, row.id);
-      if (row.prev_hash !== prevHash) return broken('the link to the previous row is broken', row.id);
+      if (row.seq !== expectedSeq) return broken(`seq ${expectedSeq} is missing`, row.seq);
+      if (row.prev_hash !== prevHash) return broken('the link to the previous row is broken', row.seq);
       let key: ChainKey | null = null;
       if (!row.key_id) {
-        if (row.seq > legacyEnd) return broken('an unkeyed row after the chain was keyed', row.id);
+        if (row.seq > legacyEnd) return broken('an unkeyed row after the chain was keyed', row.seq);
       } else {
         key = auditKeys.byId(row.key_id) ?? null;
-        if (!key) return broken(`row names an unknown audit key`, row.id);
+        if (!key) return broken(`row names an unknown audit key`, row.seq);
       }
-      const { id, hash, key_id, prev_hash, ...fields } = row;
-      if (chainHash(key, prevHash, fields) !== hash) return broken('the row was altered', id);
+      if (chainHash(key, prevHash, { ...row, org_id: orgId }) !== row.hash)
+        return broken('the row was altered', row.seq);
       const checkpoint = bySeq.get(row.seq);
-      if (checkpoint && checkpoint.hash !== hash) return broken('a row differs from its checkpoint', id);
+      if (checkpoint && checkpoint.hash !== row.hash) return broken('a row differs from its checkpoint', row.seq);
       checked++;
       expectedSeq++;
-      prevHash = hash;
+      prevHash = row.hash;
     }
     if (rows.length < PAGE) break;
   }
