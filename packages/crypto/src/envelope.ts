@@ -20,8 +20,16 @@ export interface EnvelopeStats {
   cacheMisses: number;
 }
 
+/** A sealed value and the KEK id its data key is wrapped under (what a row stores beside it). */
+export interface Sealed {
+  sealed: Uint8Array;
+  keyId: string;
+}
+
 export interface Envelope {
   seal(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array>;
+  /** `seal`, also answering the KEK id, so a caller need not parse the envelope it just got. */
+  sealWithKeyId(plaintext: Uint8Array, context: EncryptionContext): Promise<Sealed>;
   open(sealed: Uint8Array, context: EncryptionContext): Promise<Uint8Array>;
   /** The same value under another KEK: only the wrapped data key changes. */
   rewrap(sealed: Uint8Array, context: EncryptionContext, toKeyId?: string): Promise<Uint8Array>;
@@ -33,6 +41,7 @@ export interface Envelope {
 /** What the encrypt side caches with a data key: its envelope header (KEK id and wrapped key). */
 interface EncryptKey {
   header: Buffer;
+  keyId: string;
 }
 
 const MAX_PLAINTEXT_BYTES = 64 * 1024 * 1024;
@@ -132,7 +141,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       const header = envelopeHeader(key.keyId, key.wrapped);
       // The seal side's key opens what it sealed: seed the decrypt side with a copy.
       decryptCache?.put(decryptKeyOf(kmsKey, header), null, new Uint8Array(key.plaintext));
-      return { value: { header }, plaintext: key.plaintext };
+      return { value: { header, keyId: key.keyId }, plaintext: key.plaintext };
     };
     if (!encryptCache) return fetch();
     const got = await encryptCache.use(encryptKeyOf(kmsKey), fetch);
@@ -155,7 +164,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     if (!(bytes instanceof Uint8Array)) throw invalidInput(`Expected \`${label}\` to be a Uint8Array`);
   }
 
-  async function seal(plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
+  async function sealWithKeyId(plaintext: Uint8Array, context: EncryptionContext): Promise<Sealed> {
     checkBytes(plaintext, 'plaintext');
     // Precondition: plaintext is at most 64 MiB.
     if (plaintext.length > MAX_PLAINTEXT_BYTES) throw invalidInput('Expected `plaintext` to be at most 64 MiB');
@@ -170,7 +179,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       // GCM is a stream mode: update() returns all of the ciphertext and final() nothing.
       const ciphertext = cipher.update(plaintext);
       cipher.final();
-      return assemble(key.header, iv, ciphertext, cipher.getAuthTag());
+      return { sealed: assemble(key.header, iv, ciphertext, cipher.getAuthTag()), keyId: key.keyId };
     } finally {
       if (!hit) dataKey.fill(0);
     }
@@ -227,7 +236,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   }
 
   return Object.freeze({
-    seal,
+    seal: async (plaintext: Uint8Array, context: EncryptionContext) => (await sealWithKeyId(plaintext, context)).sealed,
+    sealWithKeyId,
     open,
     rewrap,
     keyIdOf: (sealed: Uint8Array) => parse(sealed).keyId,

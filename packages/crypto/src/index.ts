@@ -1,6 +1,6 @@
 export type { CacheOptions } from './cache';
 export { canonicalContext, type EncryptionContext } from './context';
-export { createEnvelope, type Envelope, type EnvelopeOptions, type EnvelopeStats } from './envelope';
+export { createEnvelope, type Envelope, type EnvelopeOptions, type EnvelopeStats, type Sealed } from './envelope';
 export { CryptoError, type CryptoErrorCode } from './errors';
 export { type EnvelopeParts, FORMAT_VERSION, parse as parseEnvelope } from './format';
 export type { DataKey, Keyring } from './keyring';

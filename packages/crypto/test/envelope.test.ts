@@ -18,6 +18,18 @@ describe('seal and open', () => {
     }
   });
 
+  it('sealWithKeyId answers the KEK id the envelope records, on a cache miss and on a hit', async () => {
+    for (const cache of [false, { maxAgeMs: 60_000 }] as const) {
+      const env = createEnvelope({ keyring: keyring(), cache, kmsContextKeys: ['org_id'] });
+      for (let i = 0; i < 2; i++) {
+        const { sealed, keyId } = await env.sealWithKeyId(Buffer.from('keyed'), ctx);
+        expect(keyId).toBe('k1');
+        expect(parseEnvelope(sealed).keyId).toBe(keyId);
+        expect(text(await env.open(sealed, ctx))).toBe('keyed');
+      }
+    }
+  });
+
   it('uses a fresh IV for every seal', async () => {
     const ivs = new Set<string>();
     for (let i = 0; i < 2_000; i++)

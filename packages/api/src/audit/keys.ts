@@ -70,12 +70,9 @@ export function createAuditKeys(db: Kysely<Database>, envelope: Envelope, log: L
       const id = `ak-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
       const raw = randomBytes(32);
       const key: ChainKey = { id, secret: createSecretKey(raw) };
-      const sealed = await envelope.seal(raw, auditKeyContext(id));
+      const { sealed, keyId } = await envelope.sealWithKeyId(raw, auditKeyContext(id));
       raw.fill(0);
-      await trx
-        .insertInto('audit_keys')
-        .values({ id, value: sealed, kek_id: envelope.keyIdOf(sealed) })
-        .execute();
+      await trx.insertInto('audit_keys').values({ id, value: sealed, kek_id: keyId }).execute();
       const { rows: heads } = await sql<{ org_id: string | null; seq: number; hash: string }>`
         select distinct on (coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid)) org_id, seq, hash
         from audit_log order by coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid), seq desc`.execute(trx);

@@ -1,11 +1,10 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { columnExists } from '@strongroom/db';
 import { sql } from 'kysely';
-import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
 import type { AppDeps } from '../app';
 import { legacyTokenOf } from '../mcp-servers/credentials';
-import { openSecretValue, sealSecretValue, secretContext } from '../secrets/sealing';
+import { findSecret, insertSecret, listVersionRows, openSecret, sealSecret } from '../secrets/store';
 
 type Deps = Pick<AppDeps, 'db' | 'envelope' | 'auditKeys'>;
 
@@ -56,32 +55,28 @@ export async function backfillMcpTokens(
       const row = rows[0];
       if (!row?.token || row.secret_ref) return false; // done meanwhile, or removed
       const secretId = randomUUID();
-      const { sealed, kekId } = await sealSecretValue(deps, secretContext(server.org_id, secretId, 1), row.token);
-      await trx
-        .insertInto('secrets')
-        .values({
-          id: secretId,
-          org_id: server.org_id,
+      const sealed = await sealSecret(deps, { orgId: server.org_id, secretId, version: 1 }, row.token);
+      const name = secretName(server.name, server.id);
+      await insertSecret(trx, deps.auditKeys, {
+        sealed,
+        fields: {
           namespace: 'mcp',
-          name: secretName(server.name, server.id),
+          name,
           scope: 'agent',
           description: `Bearer token of MCP server "${server.name}", moved from its legacy column`,
-          value: sealed,
-          kek_id: kekId,
-          version: 1,
-        })
-        .execute();
-      await trx
-        .insertInto('secret_versions')
-        .values({ secret_id: secretId, version: 1, value: sealed, kek_id: kekId })
-        .execute();
-      await trx.updateTable('mcp_servers').set({ secret_ref: secretId }).where('id', '=', server.id).execute();
-      await appendAudit(trx, deps.auditKeys, systemActor(server.org_id), {
-        action: 'backfill.mcp_token',
-        targetType: 'mcpServer',
-        targetId: server.id,
-        metadata: { secretId, secretName: secretName(server.name, server.id) },
+        },
+        createdBy: null,
+        audit: {
+          by: systemActor(server.org_id),
+          event: {
+            action: 'backfill.mcp_token',
+            targetType: 'mcpServer',
+            targetId: server.id,
+            metadata: { secretId, secretName: name },
+          },
+        },
       });
+      await trx.updateTable('mcp_servers').set({ secret_ref: secretId }).where('id', '=', server.id).execute();
       return true;
     });
     if (moved) progress.moved++;
@@ -116,17 +111,8 @@ export async function verifyMcpTokens(deps: Deps): Promise<VerifyReport> {
       problem('no secret yet: run `strongroom backfill mcp-tokens`');
       continue;
     }
-    const secret = await deps.db
-      .selectFrom('secrets')
-      .select('version')
-      .where('id', '=', server.secret_ref)
-      .executeTakeFirst();
-    const history = await deps.db
-      .selectFrom('secret_versions')
-      .select(['version', 'value'])
-      .where('secret_id', '=', server.secret_ref)
-      .orderBy('version', 'desc')
-      .execute();
+    const secret = await findSecret(deps.db, server.org_id, server.secret_ref, ['version']);
+    const history = await listVersionRows(deps.db, server.secret_ref, ['version', 'value']);
     if (
       !secret ||
       history.length === 0 ||
@@ -139,9 +125,9 @@ export async function verifyMcpTokens(deps: Deps): Promise<VerifyReport> {
     const expected = digest(server.token);
     let matched = false;
     for (const version of history) {
-      const value = await openSecretValue(
+      const value = await openSecret(
         deps,
-        secretContext(server.org_id, server.secret_ref, version.version),
+        { orgId: server.org_id, secretId: server.secret_ref, version: version.version },
         version.value,
       );
       if (timingSafeEqual(digest(value), expected)) {

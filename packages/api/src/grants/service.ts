@@ -6,6 +6,7 @@ import type { Call } from '../core/call';
 import { publish } from '../core/event-hub';
 import { AppError, notFound } from '../core/errors';
 import { iso } from '../core/schemas';
+import { findSecret } from '../secrets/store';
 
 export interface GrantInput {
   secretId: string;
@@ -14,12 +15,7 @@ export interface GrantInput {
 }
 
 async function requireOrgSecret(db: Kysely<Database>, orgId: string, secretId: string) {
-  const secret = await db
-    .selectFrom('secrets')
-    .select(['id', 'scope', 'name'])
-    .where('id', '=', secretId)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst();
+  const secret = await findSecret(db, orgId, secretId, ['id', 'scope', 'name', 'version']);
   if (!secret) throw notFound('Secret');
   return secret;
 }
@@ -102,11 +98,7 @@ export async function removeGrant(call: Call, input: GrantInput) {
       .executeTakeFirst();
     if (!removed) throw notFound('Grant');
     // Runtimes drop cached copies on this event, so the revoked grant stops working there too.
-    const { version } = await trx
-      .selectFrom('secrets')
-      .select('version')
-      .where('id', '=', input.secretId)
-      .executeTakeFirstOrThrow();
+    const { version } = await requireOrgSecret(trx, actor.orgId, input.secretId);
     await publish(trx, { type: 'secret.changed', orgId: actor.orgId, id: input.secretId, version });
     await appendAudit(trx, deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'grant.remove',

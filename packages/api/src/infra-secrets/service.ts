@@ -5,7 +5,7 @@ import type { Call } from '../core/call';
 import type { AppDeps } from '../app';
 import { publish } from '../core/event-hub';
 import { notFound } from '../core/errors';
-import { openSecretValue, sealSecretValue } from '../secrets/sealing';
+import { openValue, sealValue } from '../core/sealing';
 
 /**
  * Infra secrets belong to no org; they are sealed under the pseudo-org `platform` (which a KMS key
@@ -33,7 +33,7 @@ export async function setInfraSecret(
       .forUpdate()
       .executeTakeFirst();
     const version = (current?.version ?? 0) + 1;
-    const { sealed, kekId } = await sealSecretValue(deps, infraContext(name, version), value);
+    const { sealed, kekId } = await sealValue(deps, infraContext(name, version), value);
     await trx
       .insertInto('infra_secrets')
       .values({ name, value: sealed, kek_id: kekId, version })
@@ -57,7 +57,7 @@ export async function readInfraSecret(call: Call<WorkerActor>, name: string) {
   const { deps } = call;
   const row = await deps.db.selectFrom('infra_secrets').selectAll().where('name', '=', name).executeTakeFirst();
   if (!row) throw notFound(`Infra secret "${name}"`);
-  const value = await openSecretValue(deps, infraContext(name, row.version), row.value);
+  const value = await openValue(deps, infraContext(name, row.version), row.value);
   await deps.accessLog.record(auditActor(call.actor, call.requestId), {
     action: 'secret.access',
     targetType: 'infra_secret',

@@ -7,7 +7,7 @@ import { isoOrNull } from '../core/schemas';
 import { mcpAuthOf, oauthSchemaReady } from '../mcp-oauth/schema-ready';
 import { connectionVersions, resolveOAuthToken } from '../mcp-oauth/tokens';
 import { legacyTokenOf, mcpCredential } from '../mcp-servers/credentials';
-import { openSecretValue, secretContext } from '../secrets/sealing';
+import { currentVersions, openSecret } from '../secrets/store';
 import type { ResolutionRequest } from './access';
 
 /**
@@ -33,7 +33,11 @@ export async function resolveSecret(
     });
     throw new TRPCError({ code: 'FORBIDDEN', message: `The secret may not be used here: ${decision.reason}` });
   }
-  const value = await openSecretValue(deps, secretContext(input.orgId, input.secretId, secret.version), secret.value);
+  const value = await openSecret(
+    deps,
+    { orgId: input.orgId, secretId: input.secretId, version: secret.version },
+    secret.value,
+  );
   await deps.accessLog.record(by, {
     action: 'secret.access',
     targetType: 'secret',
@@ -49,12 +53,7 @@ export async function resolveSecret(
  */
 export async function secretVersions(call: Call<WorkerActor>, orgId: string, ids: string[]) {
   if (ids.length === 0) return {};
-  const rows = await call.deps.db
-    .selectFrom('secrets')
-    .select(['id', 'version'])
-    .where('org_id', '=', orgId)
-    .where('id', 'in', ids)
-    .execute();
+  const rows = await currentVersions(call.deps.db, orgId, ids);
   const connections = (await oauthSchemaReady(call.deps.db)) ? await connectionVersions(call.deps.db, orgId, ids) : [];
   return Object.fromEntries([...rows, ...connections].map((r) => [r.id, r.version]));
 }

@@ -2,7 +2,7 @@ import type { Database } from '@strongroom/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { auditKeyContext } from '../audit/keys';
 import { infraContext } from '../infra-secrets/service';
-import { secretContext } from '../secrets/sealing';
+import { secretContext } from '../secrets/store';
 
 /** One sealed value as rotation sees it. */
 export interface SealedRow {
@@ -52,7 +52,7 @@ const secrets: SealedSource = {
     return rows.map((r) => ({
       cursor: [r.id],
       orgId: r.org_id,
-      context: secretContext(r.org_id, r.id, r.version),
+      context: secretContext({ orgId: r.org_id, secretId: r.id, version: r.version }),
       value: r.value,
     }));
   },
@@ -76,7 +76,7 @@ const secretVersions: SealedSource = {
     return rows.map((r) => ({
       cursor: [r.secret_id, String(r.version)],
       orgId: r.org_id,
-      context: secretContext(r.org_id, r.secret_id, r.version),
+      context: secretContext({ orgId: r.org_id, secretId: r.secret_id, version: r.version }),
       value: r.value,
     }));
   },

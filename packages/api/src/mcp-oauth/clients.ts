@@ -8,7 +8,7 @@ import type { Database } from '@strongroom/db';
 import type { Kysely } from 'kysely';
 import type { AppDeps } from '../app';
 import { AppError } from '../core/errors';
-import { openSecretValue, secretContext } from '../secrets/sealing';
+import { findSecret, openSecret } from '../secrets/store';
 import { openOAuthValue, sealOAuthValue } from './sealing';
 
 /** The OAuth settings of an MCP server row. */
@@ -40,16 +40,11 @@ export function clientMetadata(publicUrl: string, authMethod: string): OAuthClie
 /** The pre-registered client's secret, opened from the secret the server references. */
 async function preRegisteredSecret(deps: Pick<AppDeps, 'db' | 'envelope'>, db: Kysely<Database>, server: OAuthServer) {
   if (!server.oauth_client_secret_ref) return undefined;
-  const secret = await db
-    .selectFrom('secrets')
-    .select(['version', 'value'])
-    .where('id', '=', server.oauth_client_secret_ref)
-    .where('org_id', '=', server.org_id)
-    .executeTakeFirst();
+  const secret = await findSecret(db, server.org_id, server.oauth_client_secret_ref, ['version', 'value']);
   if (!secret?.value) throw new AppError('PRECONDITION_FAILED', 'The OAuth client secret reference is gone');
-  return openSecretValue(
+  return openSecret(
     deps,
-    secretContext(server.org_id, server.oauth_client_secret_ref, secret.version),
+    { orgId: server.org_id, secretId: server.oauth_client_secret_ref, version: secret.version },
     secret.value,
   );
 }

@@ -1,5 +1,5 @@
 import type { AppDeps } from '../app';
-import { openSecretValue, sealSecretValue } from '../secrets/sealing';
+import { openValue, sealValue } from '../core/sealing';
 
 /**
  * What an OAuth value is sealed under, like a secret's context: the org (KMS context and AAD) and
@@ -25,7 +25,7 @@ function contextOf(c: OAuthSealContext): Record<string, string> {
 }
 
 export const sealOAuthValue = (deps: Pick<AppDeps, 'envelope'>, context: OAuthSealContext, value: string) =>
-  sealSecretValue(deps, contextOf(context), value);
+  sealValue(deps, contextOf(context), value);
 
 export const openOAuthValue = (deps: Pick<AppDeps, 'envelope'>, context: OAuthSealContext, sealed: Uint8Array) =>
-  openSecretValue(deps, contextOf(context), sealed);
+  openValue(deps, contextOf(context), sealed);

@@ -1,7 +1,7 @@
 import type { Database } from '@strongroom/db';
 import { type Kysely, sql } from 'kysely';
 import type { AppDeps } from '../app';
-import { openSecretValue, secretContext } from '../secrets/sealing';
+import { openSecret } from '../secrets/store';
 
 /**
  * The legacy raw `token` column exists until the purge migration drops it. Reading it through
@@ -35,7 +35,7 @@ export async function mcpCredential(
     .where('mcp_servers.org_id', '=', orgId)
     .executeTakeFirst();
   if (row?.secret_ref && row.value && row.version) {
-    const token = await openSecretValue(deps, secretContext(orgId, row.secret_ref, row.version), row.value);
+    const token = await openSecret(deps, { orgId, secretId: row.secret_ref, version: row.version }, row.value);
     return { token, source: 'secret', secretId: row.secret_ref, version: row.version };
   }
   if (row?.legacy_token) {

@@ -11,7 +11,7 @@ import { publish } from '../core/event-hub';
 import { oauthView, recordInsufficientScope, splitScopes } from '../mcp-oauth/connection';
 import { oauthSchemaReady, requireOAuthSchema } from '../mcp-oauth/schema-ready';
 import { resolveOAuthToken } from '../mcp-oauth/tokens';
-import { openSecretValue, secretContext } from '../secrets/sealing';
+import { findSecret, openSecret } from '../secrets/store';
 import { legacyTokenOf, mcpCredential } from './credentials';
 import { mcpAllowlist, requireAllowedUrl } from './destination';
 import { probeMcpServer, type ProbeResult } from './probe';
@@ -103,13 +103,8 @@ async function loadServer(db: Kysely<Database>, orgId: string, id: string) {
 
 /** The token's secret must be the org's; a foreign id reads as a missing one. */
 async function requireSecret(db: Kysely<Database>, orgId: string, secretRef: string, field = 'secretRef') {
-  const found = await db
-    .selectFrom('secrets')
-    .select('id')
-    .where('id', '=', secretRef)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst();
-  if (!found) throw badInput(field, `${field} does not name a secret of this org`);
+  if (!(await findSecret(db, orgId, secretRef, ['id'])))
+    throw badInput(field, `${field} does not name a secret of this org`);
 }
 
 type OAuthInput = z.output<typeof createMcpServerInput>['oauth'];
@@ -297,14 +292,13 @@ export async function validateMcpServer(call: Call, input: z.output<typeof valid
     url = input.url!;
     token = null;
     if (input.secretRef) {
-      const row = await deps.db
-        .selectFrom('secrets')
-        .select(['version', 'value'])
-        .where('id', '=', input.secretRef)
-        .where('org_id', '=', actor.orgId)
-        .executeTakeFirst();
+      const row = await findSecret(deps.db, actor.orgId, input.secretRef, ['version', 'value']);
       if (!row?.value) throw badInput('secretRef', 'secretRef does not name a secret of this org');
-      token = await openSecretValue(deps, secretContext(actor.orgId, input.secretRef, row.version), row.value);
+      token = await openSecret(
+        deps,
+        { orgId: actor.orgId, secretId: input.secretRef, version: row.version },
+        row.value,
+      );
       secret = { id: input.secretRef, version: row.version };
     }
   }

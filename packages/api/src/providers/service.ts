@@ -6,6 +6,7 @@ import { auditActor } from '../core/actor';
 import type { Call } from '../core/call';
 import { AppError, badInput, notFound } from '../core/errors';
 import { iso } from '../core/schemas';
+import { findSecret } from '../secrets/store';
 import type { ProvidersTable } from '@strongroom/db';
 import type { createProviderInput, Provider, updateProviderInput } from './schemas';
 
@@ -34,12 +35,7 @@ function toProvider(row: ProviderRow): Provider {
  * (Org-scope secrets need grants per chat, which a provider shared by agents cannot satisfy.)
  */
 async function requireProviderKey(db: Kysely<Database>, orgId: string, secretRef: string) {
-  const secret = await db
-    .selectFrom('secrets')
-    .select('scope')
-    .where('id', '=', secretRef)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst();
+  const secret = await findSecret(db, orgId, secretRef, ['scope']);
   if (!secret) throw badInput('secretRef', 'secretRef does not name a secret of this org');
   if (secret.scope !== 'agent')
     throw badInput('secretRef', 'secretRef must name an agent-scope secret (provider keys are used by agents)');

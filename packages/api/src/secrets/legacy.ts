@@ -1,9 +1,7 @@
 import { columnExists } from '@strongroom/db';
-import { sql } from 'kysely';
-import { appendAudit } from '../audit/service';
 import { systemActor } from '../core/actor';
 import type { AppDeps } from '../app';
-import { sealSecretValue, secretContext } from './sealing';
+import { lockLegacyRows, sealLegacyRow, sealSecret } from './store';
 
 const BATCH = 100;
 
@@ -19,26 +17,21 @@ export async function sealLegacySecrets(deps: Pick<AppDeps, 'db' | 'envelope' | 
   let sealedCount = 0;
   for (;;) {
     const done = await deps.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ id: string; org_id: string; version: number; name: string; legacy_value: string }>`
-        select id, org_id, version, name, legacy_value from secrets
-        where legacy_value is not null limit ${BATCH} for update skip locked`.execute(trx);
+      const rows = await lockLegacyRows(trx, BATCH);
       for (const row of rows) {
-        const { sealed, kekId } = await sealSecretValue(
+        const sealed = await sealSecret(
           deps,
-          secretContext(row.org_id, row.id, row.version),
+          { orgId: row.org_id, secretId: row.id, version: row.version },
           row.legacy_value,
         );
-        await sql`update secrets set value = ${sealed}, kek_id = ${kekId}, legacy_value = null, updated_at = now()
-          where id = ${row.id}`.execute(trx);
-        await trx
-          .insertInto('secret_versions')
-          .values({ secret_id: row.id, version: row.version, value: sealed, kek_id: kekId })
-          .execute();
-        await appendAudit(trx, deps.auditKeys, systemActor(row.org_id), {
-          action: 'secret.seal_legacy',
-          targetType: 'secret',
-          targetId: row.id,
-          metadata: { name: row.name, version: row.version },
+        await sealLegacyRow(trx, deps.auditKeys, sealed, {
+          by: systemActor(row.org_id),
+          event: {
+            action: 'secret.seal_legacy',
+            targetType: 'secret',
+            targetId: row.id,
+            metadata: { name: row.name, version: row.version },
+          },
         });
       }
       sealedCount += rows.length;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, SecretRow } from '@strongroom/db';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
@@ -22,7 +22,21 @@ import type {
   updateSecretInput,
   UsedBy,
 } from './schemas';
-import { openSecretValue, sealSecretValue, secretContext } from './sealing';
+import {
+  addVersion,
+  deleteSecretRow,
+  findSecret,
+  findVersionValue,
+  insertSecret,
+  listSecretRows,
+  listVersionRows,
+  lockSecret,
+  openSecret,
+  sealSecret,
+  type SecretPosition,
+  secretNames,
+  updateSecretRow,
+} from './store';
 
 function toMeta(row: Omit<SecretMetaRow, 'used_by'>, usedBy: UsedBy[]): SecretMeta {
   return {
@@ -50,19 +64,6 @@ async function withReferrers(db: Kysely<Database>, orgId: string, rows: SecretRo
   return rows.map((row) => toMeta(row, refs.get(row.id) ?? []));
 }
 
-/** The org's secret row, locked for this transaction; another org's id is simply not found. */
-async function lockSecret(trx: Transaction<Database>, orgId: string, id: string): Promise<SecretRow> {
-  const row = await trx
-    .selectFrom('secrets')
-    .selectAll()
-    .where('id', '=', id)
-    .where('org_id', '=', orgId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw notFound('Secret');
-  return row;
-}
-
 function requireSealed(row: Pick<SecretRow, 'value'>): Uint8Array {
   if (!row.value) {
     throw new AppError('PRECONDITION_FAILED', 'This legacy secret is not sealed yet; restart the server to seal it', {
@@ -80,15 +81,7 @@ function nameTaken(name: string, namespace: string, cause: unknown) {
   });
 }
 
-/** Escapes LIKE wildcards so a search is literal. */
-const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-interface ListCursor {
-  namespace: string;
-  name: string;
-}
-
-function decodeCursor(cursor: string): ListCursor {
+function decodeCursor(cursor: string): SecretPosition {
   try {
     const [namespace, name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     if (typeof namespace === 'string' && typeof name === 'string' && isStorableText(namespace + name))
@@ -102,25 +95,17 @@ function decodeCursor(cursor: string): ListCursor {
   });
 }
 
-const encodeCursor = (row: ListCursor) => Buffer.from(JSON.stringify([row.namespace, row.name])).toString('base64url');
+const encodeCursor = (row: SecretPosition) =>
+  Buffer.from(JSON.stringify([row.namespace, row.name])).toString('base64url');
 
 export async function listSecrets(call: Call, input: z.output<typeof listSecretsInput>) {
-  let query = call.deps.db.selectFrom('secrets').selectAll().where('org_id', '=', call.actor.orgId);
-  if (input.namespace) query = query.where('namespace', '=', input.namespace);
-  if (input.scope) query = query.where('scope', '=', input.scope);
-  if (input.search) {
-    const pattern = likePattern(input.search);
-    query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('description', 'ilike', pattern)]));
-  }
-  if (input.cursor) {
-    const after = decodeCursor(input.cursor);
-    query = query.where(sql<boolean>`(namespace, name) > (${after.namespace}, ${after.name})`);
-  }
-  const rows = await query
-    .orderBy('namespace')
-    .orderBy('name')
-    .limit(input.limit + 1)
-    .execute();
+  const rows = await listSecretRows(call.deps.db, call.actor.orgId, {
+    namespace: input.namespace,
+    scope: input.scope,
+    search: input.search,
+    after: input.cursor ? decodeCursor(input.cursor) : undefined,
+    limit: input.limit + 1,
+  });
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
@@ -138,55 +123,30 @@ export async function getSecret(call: Call, id: string): Promise<SecretMeta> {
 export async function createSecret(call: Call, input: z.output<typeof createSecretInput>): Promise<SecretMeta> {
   const { deps, actor } = call;
   const id = randomUUID();
-  const { sealed, kekId } = await sealSecretValue(deps, secretContext(actor.orgId, id, 1), input.value);
+  // Sealed before the transaction, so a slow keyring holds no locks.
+  const sealed = await sealSecret(deps, { orgId: actor.orgId, secretId: id, version: 1 }, input.value);
   try {
-    const row = await deps.db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('secrets')
-        .values({
-          id,
-          org_id: actor.orgId,
-          name: input.name,
-          namespace: input.namespace,
-          scope: input.scope,
-          description: input.description,
-          value: sealed,
-          kek_id: kekId,
-          version: 1,
-          created_by: actor.userId,
-          updated_by: actor.userId,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('secret_versions')
-        .values({ secret_id: id, version: 1, value: sealed, kek_id: kekId, created_by: actor.userId })
-        .execute();
-      await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
-        action: 'secret.create',
-        targetType: 'secret',
-        targetId: id,
-        metadata: { name: input.name, namespace: input.namespace, scope: input.scope, version: 1 },
-      });
-      return inserted;
-    });
+    const row = await deps.db.transaction().execute((trx) =>
+      insertSecret(trx, deps.auditKeys, {
+        sealed,
+        fields: { name: input.name, namespace: input.namespace, scope: input.scope, description: input.description },
+        createdBy: actor.userId,
+        audit: {
+          by: auditActor(actor, call.requestId),
+          event: {
+            action: 'secret.create',
+            targetType: 'secret',
+            targetId: id,
+            metadata: { name: input.name, namespace: input.namespace, scope: input.scope, version: 1 },
+          },
+        },
+      }),
+    );
     return toMeta(row, []);
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(input.name, input.namespace, err);
     throw err;
   }
-}
-
-/** Writes version `next` of a locked secret: the row, its history entry and the change notice. */
-async function writeNewVersion(call: Call, trx: Transaction<Database>, row: SecretRow, value: string) {
-  const next = row.version + 1;
-  const { sealed, kekId } = await sealSecretValue(call.deps, secretContext(row.org_id, row.id, next), value);
-  await trx
-    .insertInto('secret_versions')
-    .values({ secret_id: row.id, version: next, value: sealed, kek_id: kekId, created_by: call.actor.userId })
-    .execute();
-  await publish(trx, { type: 'secret.changed', orgId: row.org_id, id: row.id, version: next });
-  return { value: sealed, kek_id: kekId, version: next, rotated_at: sql<Date>`now()` };
 }
 
 export async function updateSecret(call: Call, input: z.output<typeof updateSecretInput>): Promise<SecretMeta> {
@@ -200,22 +160,16 @@ export async function updateSecret(call: Call, input: z.output<typeof updateSecr
         { reason: 'VERSION_CONFLICT', field: 'expectedVersion', details: { currentVersion: current.version } },
       );
     }
-    const valueChange = input.value === undefined ? {} : await writeNewVersion(call, trx, current, input.value);
-    const updated = await trx
-      .updateTable('secrets')
-      .set({
-        ...valueChange,
-        ...(input.name === undefined ? {} : { name: input.name }),
-        ...(input.description === undefined ? {} : { description: input.description }),
-        updated_by: actor.userId,
-        updated_at: sql<Date>`now()`,
-      })
-      .where('id', '=', current.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch((err: unknown) => {
-        throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
-      });
+    const valueChange =
+      input.value === undefined ? {} : await addVersion(trx, deps, current, input.value, actor.userId);
+    const updated = await updateSecretRow(trx, current.id, {
+      ...valueChange,
+      ...(input.name === undefined ? {} : { name: input.name }),
+      ...(input.description === undefined ? {} : { description: input.description }),
+      updated_by: actor.userId,
+    }).catch((err: unknown) => {
+      throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
+    });
     const changed = (['name', 'description', 'value'] as const).filter((k) => input[k] !== undefined);
     await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: input.value === undefined ? 'secret.update' : 'secret.rotate',
@@ -241,7 +195,7 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
         details: { usedBy: refs },
       });
     }
-    await trx.deleteFrom('secrets').where('id', '=', id).execute();
+    await deleteSecretRow(trx, id);
     await publish(trx, { type: 'secret.deleted', orgId: actor.orgId, id, version: row.version });
     await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'secret.delete',
@@ -263,7 +217,11 @@ export async function revealSecret(call: Call, input: z.output<typeof revealInpu
   });
   enforceRateLimit(row, deps.config.revealRateLimit, REVEAL_WINDOW_MS);
   if (!row.id || row.version === null) throw notFound('Secret');
-  const value = await openSecretValue(deps, secretContext(actor.orgId, row.id, row.version), requireSealed(row));
+  const value = await openSecret(
+    deps,
+    { orgId: actor.orgId, secretId: row.id, version: row.version },
+    requireSealed(row),
+  );
   // The value leaves only once its audit row has committed.
   await deps.accessLog.record(auditActor(actor, call.requestId), {
     action: 'secret.reveal',
@@ -276,19 +234,8 @@ export async function revealSecret(call: Call, input: z.output<typeof revealInpu
 
 export async function listVersions(call: Call, id: string) {
   const { db } = call.deps;
-  const owned = await db
-    .selectFrom('secrets')
-    .select('id')
-    .where('id', '=', id)
-    .where('org_id', '=', call.actor.orgId)
-    .executeTakeFirst();
-  if (!owned) throw notFound('Secret');
-  const rows = await db
-    .selectFrom('secret_versions')
-    .select(['version', 'created_at', 'created_by'])
-    .where('secret_id', '=', id)
-    .orderBy('version', 'desc')
-    .execute();
+  if (!(await findSecret(db, call.actor.orgId, id, ['id']))) throw notFound('Secret');
+  const rows = await listVersionRows(db, id, ['version', 'created_at', 'created_by']);
   return rows.map((r) => ({ version: r.version, createdAt: iso(r.created_at), createdBy: r.created_by }));
 }
 
@@ -302,22 +249,16 @@ export async function rollbackSecret(call: Call, input: z.output<typeof rollback
         reason: 'INVALID_INPUT',
       });
     }
-    const old = await trx
-      .selectFrom('secret_versions')
-      .select('value')
-      .where('secret_id', '=', current.id)
-      .where('version', '=', input.toVersion)
-      .executeTakeFirst();
+    const old = await findVersionValue(trx, current.id, input.toVersion);
     if (!old)
       throw new AppError('NOT_FOUND', `Version ${input.toVersion} of this secret not found`, { field: 'toVersion' });
-    const value = await openSecretValue(deps, secretContext(current.org_id, current.id, input.toVersion), old.value);
-    const change = await writeNewVersion(call, trx, current, value);
-    const updated = await trx
-      .updateTable('secrets')
-      .set({ ...change, updated_by: actor.userId, updated_at: sql<Date>`now()` })
-      .where('id', '=', current.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const value = await openSecret(
+      deps,
+      { orgId: current.org_id, secretId: current.id, version: input.toVersion },
+      old.value,
+    );
+    const change = await addVersion(trx, deps, current, value, actor.userId);
+    const updated = await updateSecretRow(trx, current.id, { ...change, updated_by: actor.userId });
     await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'secret.rollback',
       targetType: 'secret',
@@ -330,10 +271,5 @@ export async function rollbackSecret(call: Call, input: z.output<typeof rollback
 
 /** Names only, for pickers that members use. */
 export async function secretOptions(call: Call, input: z.output<typeof optionsInput>) {
-  let query = call.deps.db
-    .selectFrom('secrets')
-    .select(['id', 'name', 'namespace', 'scope'])
-    .where('org_id', '=', call.actor.orgId);
-  if (input.scope) query = query.where('scope', '=', input.scope);
-  return query.orderBy('namespace').orderBy('name').limit(1000).execute();
+  return secretNames(call.deps.db, call.actor.orgId, input.scope);
 }
