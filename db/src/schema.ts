@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** A timestamp column: Date when read, Date or ISO string when written, defaulted by the DB. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -306,6 +306,3 @@ export interface Database {
 
 export type SecretRow = Selectable<SecretsTable>;
 export type NewSecretRow = Insertable<SecretsTable>;
-export type SecretUpdate = Updateable<SecretsTable>;
-export type ApiTokenRow = Selectable<ApiTokensTable>;
-export type AuditRow = Selectable<AuditLogTable>;

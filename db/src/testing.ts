@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, sql } from 'kysely';
+import { Kysely, PGliteDialect } from 'kysely';
 import pg from 'pg';
 import { type Engine, openStorage, type Storage } from './connect';
 import { migrateToLatest } from './migrate';
@@ -110,10 +110,4 @@ export async function openTestStorage(options: { migrated?: boolean } = {}): Pro
 function requireTemplate(template: string | undefined): string {
   if (!template) throw new Error(`No test template: add setupTestTemplate (db/src/testing.ts) as vitest globalSetup`);
   return template;
-}
-
-/** Rows of any table, for tests that must look at raw columns. */
-export async function rawRows(storage: Storage, table: string): Promise<Record<string, unknown>[]> {
-  const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(storage.db);
-  return rows;
 }

@@ -74,47 +74,70 @@ const envSchema = z.object({
   MCP_OAUTH_PENDING_TTL_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(600_000),
 });
 
-/** Everything the server reads from its environment, validated once at start. */
-export interface Config {
-  port: number;
-  host: string;
-  databaseUrl: string | undefined;
-  dataDir: string;
-  /** Local KEK file, used when no KMS key is configured. */
-  kekFile: string;
-  kms: { keyId: string; endpoint: string | undefined; region: string } | undefined;
-  aiGatewayToken: string | undefined;
-  mcpAllowedHosts: string[];
-  /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
-  corsOrigins: string[];
-  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  /** Reveals (and MCP validations that send a secret) allowed per user per minute. */
-  revealRateLimit: number;
-  dbPoolSize: number;
-  /** Hot-path queries as named prepared statements; false behind a pooler that cannot carry them. */
-  dbPreparedStatements: boolean;
-  /** How long a plaintext data key may be reused before the keyring is asked again. */
-  dataKeyCacheMaxAgeMs: number;
-  /** MCP validation: connecting (and first byte), then each MCP request. */
-  mcpConnectTimeoutMs: number;
-  mcpRequestTimeoutMs: number;
-  /**
-   * Proxies whose `x-forwarded-for` / `x-forwarded-proto` are believed (client address for the
-   * auth throttle, https for HSTS): `true` for any, or addresses and CIDRs; none by default.
-   */
-  trustProxy: boolean | string[];
-  /** Identity providers whose JWT access tokens the API accepts (`OIDC_*`); empty when none. */
-  oidcIssuers: readonly IssuerConfig[];
-  /**
-   * The externally reachable base URL (no trailing slash); MCP OAuth's redirect URI is
-   * `${publicUrl}/oauth/mcp/callback`. Unset: the address the server listens on.
-   */
-  publicUrl: string | undefined;
-  /** An MCP OAuth access token is refreshed when it expires within this many ms. */
-  mcpOAuthRefreshSkewMs: number;
-  /** How long a started MCP OAuth sign-in may take before its `state` is refused. */
-  mcpOAuthPendingTtlMs: number;
+/** The environment as the server uses it (identity providers aside): validated, then shaped once. */
+const configSchema = envSchema.transform((e) => {
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    /** Local KEK file, used when no KMS key is configured. */
+    kekFile: e.KEK_FILE ? (isAbsolute(e.KEK_FILE) ? e.KEK_FILE : resolve(e.KEK_FILE)) : join(dataDir, 'kek.json'),
+    kms: e.KMS_KEY_ID
+      ? { keyId: e.KMS_KEY_ID, endpoint: e.KMS_ENDPOINT, region: e.KMS_REGION ?? e.AWS_REGION ?? 'us-east-1' }
+      : undefined,
+    aiGatewayToken: e.AI_GATEWAY_TOKEN,
+    mcpAllowedHosts: (e.MCP_ALLOWED_HOSTS ?? '').split(/[\s,]+/).filter(Boolean),
+    /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    /** Reveals (and MCP validations that send a secret) allowed per user per minute. */
+    revealRateLimit: e.REVEAL_RATE_LIMIT,
+    dbPoolSize: e.DB_POOL_SIZE,
+    /** Hot-path queries as named prepared statements; false behind a pooler that cannot carry them. */
+    dbPreparedStatements: e.DB_PREPARED_STATEMENTS,
+    /** How long a plaintext data key may be reused before the keyring is asked again. */
+    dataKeyCacheMaxAgeMs: e.DATA_KEY_CACHE_MAX_AGE_MS,
+    /** MCP validation: connecting (and first byte), then each MCP request. */
+    mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+    mcpRequestTimeoutMs: e.MCP_REQUEST_TIMEOUT_MS,
+    /**
+     * Proxies whose `x-forwarded-for` / `x-forwarded-proto` are believed (client address for the
+     * auth throttle, https for HSTS): `true` for any, or addresses and CIDRs; none by default.
+     */
+    trustProxy: trustedProxies(e.TRUST_PROXY),
+    /**
+     * The externally reachable base URL (no trailing slash); MCP OAuth's redirect URI is
+     * `${publicUrl}/oauth/mcp/callback`. Unset: the address the server listens on.
+     */
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    /** An MCP OAuth access token is refreshed when it expires within this many ms. */
+    mcpOAuthRefreshSkewMs: e.MCP_OAUTH_REFRESH_SKEW_MS,
+    /** How long a started MCP OAuth sign-in may take before its `state` is refused. */
+    mcpOAuthPendingTtlMs: e.MCP_OAUTH_PENDING_TTL_MS,
+  };
+});
+
+function trustedProxies(setting: string | undefined): boolean | string[] {
+  if (setting === 'true') return true;
+  if (setting === 'false') return [];
+  return (setting ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
 }
+
+/** Everything the server reads from its environment, validated once at start. */
+export type Config = Readonly<
+  z.output<typeof configSchema> & {
+    /** Identity providers whose JWT access tokens the API accepts (`OIDC_*`); empty when none. */
+    oidcIssuers: readonly IssuerConfig[];
+  }
+>;
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -126,7 +149,7 @@ export class ConfigError extends Error {
  * @example const config = loadConfig(process.env);
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   const identity = identityConfig(env);
   if (!parsed.success || identity.problems.length) {
     const problems = [
@@ -135,47 +158,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ].join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
-  const e = parsed.data;
   try {
-    parseAllowlist(e.MCP_ALLOWED_HOSTS ?? '', { setting: 'MCP_ALLOWED_HOSTS' });
+    parseAllowlist(parsed.data.mcpAllowedHosts, { setting: 'MCP_ALLOWED_HOSTS' });
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
   }
-  const dataDir = resolve(e.DATA_DIR);
-  const kekFile = e.KEK_FILE ? (isAbsolute(e.KEK_FILE) ? e.KEK_FILE : resolve(e.KEK_FILE)) : join(dataDir, 'kek.json');
-  return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    databaseUrl: e.DATABASE_URL,
-    dataDir,
-    kekFile,
-    kms: e.KMS_KEY_ID
-      ? { keyId: e.KMS_KEY_ID, endpoint: e.KMS_ENDPOINT, region: e.KMS_REGION ?? e.AWS_REGION ?? 'us-east-1' }
-      : undefined,
-    aiGatewayToken: e.AI_GATEWAY_TOKEN,
-    mcpAllowedHosts: (e.MCP_ALLOWED_HOSTS ?? '').split(/[\s,]+/).filter(Boolean),
-    corsOrigins: (e.CORS_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-    logLevel: e.LOG_LEVEL,
-    revealRateLimit: e.REVEAL_RATE_LIMIT,
-    dbPoolSize: e.DB_POOL_SIZE,
-    dbPreparedStatements: e.DB_PREPARED_STATEMENTS,
-    dataKeyCacheMaxAgeMs: e.DATA_KEY_CACHE_MAX_AGE_MS,
-    mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
-    mcpRequestTimeoutMs: e.MCP_REQUEST_TIMEOUT_MS,
-    trustProxy:
-      e.TRUST_PROXY === 'true' ||
-      (e.TRUST_PROXY === 'false'
-        ? []
-        : (e.TRUST_PROXY ?? '')
-            .split(',')
-            .map((h) => h.trim())
-            .filter(Boolean)),
-    oidcIssuers: identity.issuers,
-    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
-    mcpOAuthRefreshSkewMs: e.MCP_OAUTH_REFRESH_SKEW_MS,
-    mcpOAuthPendingTtlMs: e.MCP_OAUTH_PENDING_TTL_MS,
-  });
+  return Object.freeze({ ...parsed.data, oidcIssuers: identity.issuers });
 }
