@@ -1,4 +1,4 @@
-import { createHash, createHmac, hash, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 
 /** prev_hash of the first row of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -46,41 +46,8 @@ function canonicalJson(value: unknown): string {
  */
 export function chainHash(key: ChainKey | null, prevHash: string, fields: ChainedFields): string {
   const text = canonicalRow(key?.id ?? null, prevHash, fields);
-  return key ? hmacSha256(key.secret)(text) : createHash('sha256').update(text).digest('hex');
-}
-
-const BLOCK = 64;
-const hmacs = new WeakMap<KeyObject, (text: string) => string>();
-/** Where the inner hash's input is assembled; grown as needed, used synchronously only. */
-let scratch = Buffer.alloc(4096);
-
-/**
- * HMAC-SHA256 (RFC 2104) under `secret` as a function of the message, hex out: the same MAC as
- * `createHmac`, as two one-shot hashes over the key's padded blocks. A new Hmac object per row
- * cost more than the hashing itself, and verification MACs every row of a chain.
- */
-export function hmacSha256(secret: KeyObject): (text: string) => string {
-  const cached = hmacs.get(secret);
-  if (cached) return cached;
-  let raw = secret.export();
-  if (raw.length > BLOCK) raw = hash('sha256', raw, 'buffer');
-  const inner = Buffer.alloc(BLOCK, 0x36);
-  const outer = Buffer.alloc(BLOCK + 32, 0x5c);
-  for (let i = 0; i < raw.length; i++) {
-    inner[i]! ^= raw[i]!;
-    outer[i]! ^= raw[i]!;
-  }
-  raw.fill(0);
-  const mac = (text: string) => {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; write() would cut a longer text short.
-    if (scratch.length < BLOCK + 3 * text.length) scratch = Buffer.alloc(2 * (BLOCK + 3 * text.length));
-    scratch.set(inner, 0);
-    const end = BLOCK + scratch.write(text, BLOCK, 'utf8');
-    outer.write(hash('sha256', scratch.subarray(0, end), 'hex'), BLOCK, 'hex');
-    return hash('sha256', outer, 'hex');
-  };
-  hmacs.set(secret, mac);
-  return mac;
+  // node:crypto's Hmac, not a faster construction of our own: the chain's MAC is not ours to hand-roll.
+  return (key ? createHmac('sha256', key.secret) : createHash('sha256')).update(text).digest('hex');
 }
 
 const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
