@@ -14,6 +14,7 @@ import { readiness } from './health/router';
 import { mcpOAuthRoutes } from './mcp-oauth/routes';
 import { openApiDocs } from './openapi/plugin';
 import { type AppRouter, appRouter } from './router';
+import { trpcUi } from './trpc-ui/plugin';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** tRPC batches above this size are refused with 400. */
@@ -140,6 +141,7 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     return reply.code(state.ok ? 200 : 503).send(state);
   });
   await app.register(openApiDocs);
+  if (deps.config.trpcUi) await app.register(trpcUi, { router: appRouter, url: '/trpc' });
   await app.register(mcpOAuthRoutes, { deps });
   await app.register(adminConsole, { ...(options.console ?? consoleOptionsFromEnv(process.env)), oidc: signIn });
   return app;

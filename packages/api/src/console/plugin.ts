@@ -19,7 +19,7 @@ export function consoleDist(): string | undefined {
 }
 
 /** Paths that belong to the server, never to the console's client-side routes. */
-const SERVER_PATHS = /^\/(trpc|api|docs|openapi\.json|healthz|readyz|console|assets|oauth)(\/|$)/;
+const SERVER_PATHS = /^\/(trpc|api|docs|openapi\.json|trpc-ui|healthz|readyz|console|assets|oauth)(\/|$)/;
 
 const revealSeconds = z.coerce.number().int().min(1).max(3600).default(30);
 

@@ -72,6 +72,7 @@ const envSchema = z.object({
   ),
   MCP_OAUTH_REFRESH_SKEW_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   MCP_OAUTH_PENDING_TTL_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(600_000),
+  TRPC_UI: z.stringbool().default(false),
 });
 
 /** The environment as the server uses it (identity providers aside): validated, then shaped once. */
@@ -119,6 +120,8 @@ const configSchema = envSchema.transform((e) => {
     mcpOAuthRefreshSkewMs: e.MCP_OAUTH_REFRESH_SKEW_MS,
     /** How long a started MCP OAuth sign-in may take before its `state` is refused. */
     mcpOAuthPendingTtlMs: e.MCP_OAUTH_PENDING_TTL_MS,
+    /** The tRPC UI at `/trpc-ui` (`TRPC_UI=true`); off by default, see docs/trpc-ui.md. */
+    trpcUi: e.TRPC_UI,
   };
 });
 

@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, startTestServer, type TestApp } from '../../test/support/harness';
 import { appRouter } from '../router';
@@ -15,6 +21,7 @@ afterAll(async () => {
 });
 
 type Operation = {
+  summary?: string;
   tags?: string[];
   security?: unknown[];
   parameters?: { name: string; in: string; content?: unknown }[];
@@ -61,7 +68,7 @@ describe('OpenAPI document at /openapi.json', () => {
 
   it('asks for a bearer token everywhere but health, and takes query input as one JSON parameter', async () => {
     const { body } = await getJson<Doc>('/openapi.json');
-    expect(body.paths['/health']!.get!.security).toBeUndefined();
+    expect(body.paths['/health']!.get!.security).toEqual([]);
     expect(body.paths['/secrets.list']!.get!.security).toEqual([{ Authorization: [] }]);
     expect(body.paths['/secrets.list']!.get!.parameters).toEqual([
       expect.objectContaining({ name: 'input', in: 'query', content: expect.anything() }),
@@ -71,6 +78,36 @@ describe('OpenAPI document at /openapi.json', () => {
       body.paths['/secrets.get']!.get!.responses['200']!.content!['application/json'].schema.properties,
     ).toHaveProperty('result');
   });
+
+  it('gives every operation a summary and states its security, public ones as `[]`', async () => {
+    const { body } = await getJson<Doc>('/openapi.json');
+    const operations = Object.entries(body.paths).flatMap(([path, item]) =>
+      Object.values(item).map((op) => ({ path, op })),
+    );
+    expect(operations.length).toBeGreaterThan(40);
+    for (const { path, op } of operations) {
+      expect(op.summary, path).toBe(path.slice(1));
+      expect(op.security, path).toEqual(path === '/health' ? [] : [{ Authorization: [] }]);
+    }
+  });
+
+  it("is clean under Redocly's recommended ruleset: no error, no warning", async () => {
+    const { body } = await getJson<Doc>('/openapi.json');
+    const file = join(mkdtempSync(join(tmpdir(), 'sr-openapi-')), 'openapi.json');
+    writeFileSync(file, JSON.stringify(body));
+    const cli = join(dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')), 'bin/cli.js');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [cli, 'lint', '--extends', 'recommended', '--format', 'json', file],
+      { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+    ).catch((err: { stdout: string }) => err); // a lint failure exits non-zero; its report is still on stdout
+    const report = JSON.parse(stdout) as {
+      totals: Record<string, number>;
+      problems: { ruleId: string; message: string }[];
+    };
+    expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  }, 60_000);
 
   it('matches what the server answers: a documented mutation and query, called as documented', async () => {
     const headers = { authorization: `Bearer ${app.orgA.adminToken}`, 'content-type': 'application/json' };
