@@ -306,3 +306,4 @@ export interface Database {
 
 export type SecretRow = Selectable<SecretsTable>;
 export type NewSecretRow = Insertable<SecretsTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,4 +1,5 @@
 import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import type { AuditRow } from '@strongroom/db';
 
 /** prev_hash of the first row of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -10,19 +11,12 @@ export interface ChainKey {
 }
 
 /** The fields of an audit row that its hash covers (besides the previous hash and the key id). */
-export interface ChainedFields {
-  org_id: string | null;
-  seq: number;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  request_id: string | null;
+export type ChainedFields = Omit<AuditRow, 'id' | 'prev_hash' | 'hash' | 'key_id' | 'metadata' | 'created_at'> & {
+  /** Any JSON: hashed in canonical form, so jsonb's key order cannot change it. */
   metadata: unknown;
   /** A Date, or its `toISOString()` (verification has the database write it so). */
   created_at: Date | string;
-}
+};
 
 /** JSON with object keys sorted at every depth, so jsonb's reordering cannot change a hash. */
 function canonicalJson(value: unknown): string {
