@@ -49,6 +49,19 @@ export function panelAssets(): { app: string; monaco: string } | undefined {
   }
 }
 
+/**
+ * `text` with each key replaced (once) by its value. A key that is missing fails the server's
+ * start: a trpc-ui release that moved a placeholder would otherwise serve an empty panel, or let
+ * the page fetch Monaco from the CDN.
+ */
+function fill(text: string, values: Record<string, string>): string {
+  return Object.entries(values).reduce((out, [key, value]) => {
+    const at = out.indexOf(key);
+    if (at < 0) throw new Error(`trpc-ui's app has no ${key} to fill in: is trpc-ui still at the version we pin?`);
+    return out.slice(0, at) + value + out.slice(at + key.length);
+  }, text);
+}
+
 export interface TrpcUiOptions {
   router: AnyTRPCRouter;
   /** The tRPC endpoint the panel calls, as the browser reaches it. */
@@ -79,14 +92,16 @@ export const trpcUi: FastifyPluginAsync<TrpcUiOptions> = async (app, options) =>
     },
   };
   // The bundle reads the router and its options from two placeholders that trpc-ui's own
-  // renderer fills in an inline <script>; served as a file instead, the page keeps `script-src 'self'`.
-  const bundle = read('bundle.js')
-    .replace('"{{parsed_router}}"', () => JSON.stringify(panelTree(options.router)))
-    .replace('"{{options}}"', () => JSON.stringify(panelOptions))
-    .replace(MONACO_CDN, `${TRPC_UI_PATH}/vs`);
-  const html = read('index.html')
-    .replace('{{css}}', `<link rel="stylesheet" href="${TRPC_UI_PATH}/index.css">`)
-    .replace('{{js}}', `<script src="${TRPC_UI_PATH}/bundle.js"></script>`);
+  // renderer fills in an inline <script>; served as a file instead, the page needs no inline script.
+  const bundle = fill(read('bundle.js'), {
+    '"{{parsed_router}}"': JSON.stringify(panelTree(options.router)),
+    '"{{options}}"': JSON.stringify(panelOptions),
+    [MONACO_CDN]: `${TRPC_UI_PATH}/vs`,
+  });
+  const html = fill(read('index.html'), {
+    '{{css}}': `<link rel="stylesheet" href="${TRPC_UI_PATH}/index.css">`,
+    '{{js}}': `<script src="${TRPC_UI_PATH}/bundle.js"></script>`,
+  });
   const css = read('index.css');
 
   app.get(TRPC_UI_PATH, async (_req, reply) =>
