@@ -42,6 +42,10 @@ const ROWS: Record<string, Row> = {
   'secrets.reveal': { role: 'admin', input: (f) => ({ id: f.secretId }), foreignIsNotFound: true },
   'secrets.versions': { role: 'admin', input: (f) => ({ id: f.secretId }), foreignIsNotFound: true },
   'secrets.rollback': { role: 'admin', input: (f) => ({ id: f.secretId, toVersion: 1 }), foreignIsNotFound: true },
+  'secrets.import': {
+    role: 'admin',
+    input: () => ({ scope: 'org', format: 'dotenv', content: `M_${crypto.randomUUID().slice(0, 8)}=v`, dryRun: true }),
+  },
   'secrets.options': { role: 'member', input: () => ({}) },
   'grants.list': { role: 'admin', input: (f) => ({ secretId: f.secretId }), foreignIsNotFound: true },
   'grants.add': {

@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = [
   'secret.access_denied',
   'secret.use',
   'secret.seal_legacy',
+  'secret.import',
+  'secret.write_only',
   'grant.add',
   'grant.remove',
   'provider.create',

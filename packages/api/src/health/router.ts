@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { emptyInput, id } from '../core/schemas';
 import { memberProcedure, openapi, publicProcedure } from '../core/trpc';
+import { countRotationDue } from '../secrets/store';
 
 const status = z.enum(['up', 'down']);
 
@@ -38,10 +39,15 @@ export const me = memberProcedure
       user: z.strictObject({ id, email: z.string() }),
       org: z.strictObject({ id, name: z.string() }),
       role: z.enum(['admin', 'member']),
+      /** For admins: what needs their attention (rotation reminders are only reminders). */
+      summary: z.strictObject({ rotationDue: z.number().int() }).optional(),
     }),
   )
-  .query(({ ctx }) => ({
+  .query(async ({ ctx }) => ({
     user: { id: ctx.actor.userId, email: ctx.actor.email },
     org: { id: ctx.actor.orgId, name: ctx.actor.orgName },
     role: ctx.actor.role,
+    ...(ctx.actor.role === 'admin'
+      ? { summary: { rotationDue: await countRotationDue(ctx.deps.db, ctx.actor.orgId) } }
+      : {}),
   }));

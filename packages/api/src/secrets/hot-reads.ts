@@ -1,6 +1,7 @@
 import type { SecretRow, Statement, Storage } from '@strongroom/db';
 import { COUNT_USE_SQL } from '../core/rate-limit';
 import type { UsedBy } from './schemas';
+import { rotationDueSql } from './store';
 
 /** What `secrets.get` shows: the row's metadata and what references it. */
 export type SecretMetaRow = Pick<
@@ -16,14 +17,16 @@ export type SecretMetaRow = Pick<
   | 'updated_at'
   | 'rotated_at'
   | 'created_by'
-> & { used_by: UsedBy[] };
+  | 'revealable'
+  | 'rotation_period_days'
+> & { used_by: UsedBy[]; rotation_due: boolean };
 
 /** $1 secret, $2 org: the metadata and referrers (providers first) in one round trip. */
 const SECRET_META: Statement = {
-  name: 'strongroom_secret_meta_v1',
+  name: 'strongroom_secret_meta_v2',
   text: `
     select s.id, s.org_id, s.name, s.namespace, s.scope, s.description, s.version, s.created_at, s.updated_at,
-      s.rotated_at, s.created_by,
+      s.rotated_at, s.created_by, s.revealable, s.rotation_period_days, ${rotationDueSql('s')} as rotation_due,
       coalesce((select json_agg(u) from (
         select 'provider' as type, p.id, p.name from providers p where p.org_id = s.org_id and p.secret_ref = s.id
         union all
@@ -40,11 +43,11 @@ const SECRET_META: Statement = {
  * record: the reveal's audit row commits durably).
  */
 const REVEAL_READ: Statement = {
-  name: 'strongroom_reveal_read_v1',
+  name: 'strongroom_reveal_read_v2',
   text: `
     with relaxed as (select set_config('synchronous_commit', 'off', true)),
       counted as (${COUNT_USE_SQL})
-    select counted.count, counted.window_start, s.id, s.org_id, s.version, s.value
+    select counted.count, counted.window_start, s.id, s.org_id, s.version, s.value, s.revealable
     from relaxed, counted left join secrets s on s.id = $3 and s.org_id = $4`,
 };
 
@@ -68,6 +71,7 @@ export async function countRevealAndRead(
     org_id: string | null;
     version: number | null;
     value: Uint8Array | null;
+    revealable: boolean | null;
   }>(REVEAL_READ, [input.limitKey, input.windowMs, input.id, input.orgId]);
   return row!;
 }

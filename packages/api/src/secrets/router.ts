@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { id } from '../core/schemas';
 import { adminProcedure, memberProcedure, openapi, router } from '../core/trpc';
+import { importSecrets } from './import';
 import {
   createSecretInput,
+  importInput,
+  importOutput,
   listSecretsInput,
   optionsInput,
   revealInput,
@@ -57,6 +60,12 @@ export const secretsRouter = router({
     .input(rollbackInput)
     .output(secretMeta)
     .mutation(({ ctx, input }) => secrets.rollbackSecret(ctx, input)),
+  /** A .env file or JSON object of names to values, all or nothing; `dryRun` is the preview. */
+  import: adminProcedure
+    .meta(openapi('POST', '/secrets.import'))
+    .input(importInput)
+    .output(importOutput)
+    .mutation(({ ctx, input }) => importSecrets(ctx, input)),
   options: memberProcedure
     .meta(openapi('GET', '/secrets.options'))
     .input(optionsInput)

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import {
   cursor,
   description,
+  HOSTILE_TEXT,
   id,
   identifier,
+  isStorableText,
   isWellFormedText,
   pageLimit,
   text,
@@ -29,11 +31,16 @@ export const secretValue = z
     error: `must be at most ${MAX_VALUE_BYTES} bytes`,
   });
 
+/** A rotation reminder in days (null: none); about ten years at most. */
+export const rotationPeriodDays = z.number().int().min(1).max(3650).nullable();
+
 export const listSecretsInput = z
   .strictObject({
     namespace: namespace.optional(),
     scope: scope.optional(),
     search: text({ max: 128 }).optional(),
+    /** Only secrets whose current version is older than their rotation period. */
+    rotationDue: z.boolean().optional(),
     cursor: cursor.optional(),
     limit: pageLimit,
   })
@@ -45,6 +52,9 @@ export const createSecretInput = z.strictObject({
   scope,
   namespace: namespace.default('default'),
   description: description.default(''),
+  /** False creates it write-only: never revealed or exported, and that can't be undone. */
+  revealable: z.boolean().default(true),
+  rotationPeriodDays: rotationPeriodDays.default(null),
 });
 
 export const updateSecretInput = z.strictObject({
@@ -53,6 +63,9 @@ export const updateSecretInput = z.strictObject({
   name: secretName.optional(),
   description: description.optional(),
   expectedVersion: versionNumber.optional(),
+  /** Only `false` changes anything: a write-only secret never becomes revealable again (CONFLICT). */
+  revealable: z.boolean().optional(),
+  rotationPeriodDays: rotationPeriodDays.optional(),
 });
 
 export const revealInput = z.strictObject({ id, reason: text({ max: 500 }).optional() });
@@ -75,7 +88,50 @@ export const secretMeta = z.strictObject({
   rotatedAt: timestamp.nullable(),
   createdBy: id.nullable(),
   usedBy: z.array(usedBy),
+  /** False: write-only, never revealed or exported. */
+  revealable: z.boolean(),
+  rotationPeriodDays: z.number().int().nullable(),
+  /** The current version is older than the rotation period: a reminder, nothing expires. */
+  rotationDue: z.boolean(),
 });
+
+/** Bounds of one import: a .env file or JSON object of at most this many bytes (UTF-8) and entries. */
+export const MAX_IMPORT_BYTES = 512 * 1024;
+export const MAX_IMPORT_ENTRIES = 1000;
+
+export const importFormat = z.enum(['dotenv', 'json']);
+export const importStatus = z.enum(['created', 'updated', 'unchanged', 'skipped', 'conflict']);
+
+export const importInput = z.strictObject({
+  namespace: namespace.default('default'),
+  /** The scope of the secrets the import creates; existing ones keep theirs. */
+  scope,
+  format: importFormat,
+  /**
+   * Text as `text()` takes it (no NUL: JSON can still carry one in a value as \u0000), untrimmed
+   * and bounded in bytes rather than characters, with one clear message.
+   */
+  content: z
+    .string()
+    .refine(isStorableText, { error: HOSTILE_TEXT, abort: true })
+    .min(1, { error: 'must not be empty' })
+    .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_IMPORT_BYTES, {
+      error: `must be at most ${MAX_IMPORT_BYTES / 1024} KiB`,
+    }),
+  /** What to do with a name that exists with a different value: keep it, overwrite it, or refuse the import. */
+  onConflict: z.enum(['skip', 'update', 'fail']).default('fail'),
+  /** Answer what would happen and write nothing: the preview. */
+  dryRun: z.boolean().default(false),
+});
+
+export const importOutput = z.strictObject({
+  /** False for a dry run: nothing was written. */
+  applied: z.boolean(),
+  results: z.array(z.strictObject({ name: z.string(), status: importStatus })),
+});
+
+export type ImportFormat = z.infer<typeof importFormat>;
+export type ImportStatus = z.infer<typeof importStatus>;
 
 export type SecretMeta = z.infer<typeof secretMeta>;
 export type UsedBy = z.infer<typeof usedBy>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, SecretRow } from '@strongroom/db';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { z } from 'zod';
 import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
@@ -34,6 +34,8 @@ import {
   openSecret,
   sealSecret,
   type SecretPosition,
+  type SealedVersion,
+  type SecretListRow,
   secretNames,
   updateSecretRow,
 } from './store';
@@ -52,10 +54,13 @@ function toMeta(row: Omit<SecretMetaRow, 'used_by'>, usedBy: UsedBy[]): SecretMe
     rotatedAt: isoOrNull(row.rotated_at),
     createdBy: row.created_by,
     usedBy,
+    revealable: row.revealable,
+    rotationPeriodDays: row.rotation_period_days,
+    rotationDue: row.rotation_due,
   };
 }
 
-async function withReferrers(db: Kysely<Database>, orgId: string, rows: SecretRow[]): Promise<SecretMeta[]> {
+async function withReferrers(db: Kysely<Database>, orgId: string, rows: SecretListRow[]): Promise<SecretMeta[]> {
   const refs = await referrersOf(
     db,
     orgId,
@@ -103,6 +108,7 @@ export async function listSecrets(call: Call, input: z.output<typeof listSecrets
     namespace: input.namespace,
     scope: input.scope,
     search: input.search,
+    rotationDue: input.rotationDue,
     after: input.cursor ? decodeCursor(input.cursor) : undefined,
     limit: input.limit + 1,
   });
@@ -120,67 +126,127 @@ export async function getSecret(call: Call, id: string): Promise<SecretMeta> {
   return toMeta(row, row.used_by);
 }
 
+/**
+ * Creates a secret holding `sealed` (version 1) in the caller's transaction, with its history
+ * entry and audit row; `secrets.create` and `secrets.import` both create through here. A taken
+ * name is CONFLICT naming it.
+ */
+export async function createSecretIn(
+  call: Call,
+  trx: Transaction<Database>,
+  sealed: SealedVersion,
+  input: Omit<z.output<typeof createSecretInput>, 'value'>,
+): Promise<SecretMeta> {
+  const { deps, actor } = call;
+  const row = await insertSecret(trx, deps.auditKeys, {
+    sealed,
+    fields: {
+      name: input.name,
+      namespace: input.namespace,
+      scope: input.scope,
+      description: input.description,
+      revealable: input.revealable,
+      rotation_period_days: input.rotationPeriodDays,
+    },
+    createdBy: actor.userId,
+    audit: {
+      by: auditActor(actor, call.requestId),
+      event: {
+        action: 'secret.create',
+        targetType: 'secret',
+        targetId: sealed.secretId,
+        metadata: {
+          name: input.name,
+          namespace: input.namespace,
+          scope: input.scope,
+          version: 1,
+          revealable: input.revealable,
+          rotationPeriodDays: input.rotationPeriodDays,
+        },
+      },
+    },
+  }).catch((err: unknown) => {
+    throw isUniqueViolation(err) ? nameTaken(input.name, input.namespace, err) : err;
+  });
+  // A version written just now is never past a period of a day or more.
+  return toMeta({ ...row, rotation_due: false }, []);
+}
+
 export async function createSecret(call: Call, input: z.output<typeof createSecretInput>): Promise<SecretMeta> {
   const { deps, actor } = call;
-  const id = randomUUID();
   // Sealed before the transaction, so a slow keyring holds no locks.
-  const sealed = await sealSecret(deps, { orgId: actor.orgId, secretId: id, version: 1 }, input.value);
-  try {
-    const row = await deps.db.transaction().execute((trx) =>
-      insertSecret(trx, deps.auditKeys, {
-        sealed,
-        fields: { name: input.name, namespace: input.namespace, scope: input.scope, description: input.description },
-        createdBy: actor.userId,
-        audit: {
-          by: auditActor(actor, call.requestId),
-          event: {
-            action: 'secret.create',
-            targetType: 'secret',
-            targetId: id,
-            metadata: { name: input.name, namespace: input.namespace, scope: input.scope, version: 1 },
-          },
-        },
-      }),
-    );
-    return toMeta(row, []);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw nameTaken(input.name, input.namespace, err);
-    throw err;
-  }
+  const sealed = await sealSecret(deps, { orgId: actor.orgId, secretId: randomUUID(), version: 1 }, input.value);
+  return deps.db.transaction().execute((trx) => createSecretIn(call, trx, sealed, input));
 }
 
 export async function updateSecret(call: Call, input: z.output<typeof updateSecretInput>): Promise<SecretMeta> {
+  return call.deps.db.transaction().execute(async (trx) => {
+    const current = await lockSecret(trx, call.actor.orgId, input.id);
+    return updateLockedSecret(call, trx, current, input);
+  });
+}
+
+const writeOnlyForever = () =>
+  new AppError('CONFLICT', 'A write-only secret cannot be made revealable again; create a new secret instead', {
+    reason: 'WRITE_ONLY',
+    field: 'revealable',
+  });
+
+/**
+ * Applies an update to a secret locked in the caller's transaction: a new value is a new version
+ * (`secret.rotate`), other fields a `secret.update`, and making it write-only a
+ * `secret.write_only` row of its own. `secrets.update` and `secrets.import` both update through here.
+ */
+export async function updateLockedSecret(
+  call: Call,
+  trx: Transaction<Database>,
+  current: SecretRow,
+  input: z.output<typeof updateSecretInput>,
+): Promise<SecretMeta> {
   const { deps, actor } = call;
-  return deps.db.transaction().execute(async (trx) => {
-    const current = await lockSecret(trx, actor.orgId, input.id);
-    if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-      throw new AppError(
-        'CONFLICT',
-        `The secret is at version ${current.version}, not ${input.expectedVersion}; reload and retry`,
-        { reason: 'VERSION_CONFLICT', field: 'expectedVersion', details: { currentVersion: current.version } },
-      );
-    }
-    const valueChange =
-      input.value === undefined ? {} : await addVersion(trx, deps, current, input.value, actor.userId);
-    const updated = await updateSecretRow(trx, current.id, {
-      ...valueChange,
-      ...(input.name === undefined ? {} : { name: input.name }),
-      ...(input.description === undefined ? {} : { description: input.description }),
-      updated_by: actor.userId,
-    }).catch((err: unknown) => {
-      throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
-    });
-    const changed = (['name', 'description', 'value'] as const).filter((k) => input[k] !== undefined);
-    await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
+  if (input.revealable === true && !current.revealable) throw writeOnlyForever();
+  const makeWriteOnly = input.revealable === false && current.revealable;
+  if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+    throw new AppError(
+      'CONFLICT',
+      `The secret is at version ${current.version}, not ${input.expectedVersion}; reload and retry`,
+      { reason: 'VERSION_CONFLICT', field: 'expectedVersion', details: { currentVersion: current.version } },
+    );
+  }
+  const valueChange = input.value === undefined ? {} : await addVersion(trx, deps, current, input.value, actor.userId);
+  const updated = await updateSecretRow(trx, current.id, {
+    ...valueChange,
+    ...(input.name === undefined ? {} : { name: input.name }),
+    ...(input.description === undefined ? {} : { description: input.description }),
+    ...(input.rotationPeriodDays === undefined ? {} : { rotation_period_days: input.rotationPeriodDays }),
+    ...(makeWriteOnly ? { revealable: false } : {}),
+    updated_by: actor.userId,
+  }).catch((err: unknown) => {
+    throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name, current.namespace, err) : err;
+  });
+  const by = auditActor(actor, call.requestId);
+  const changed = (['name', 'description', 'value', 'rotationPeriodDays'] as const).filter(
+    (k) => input[k] !== undefined,
+  );
+  if (changed.length > 0 || !makeWriteOnly) {
+    await appendAudit(trx, deps.auditKeys, by, {
       action: input.value === undefined ? 'secret.update' : 'secret.rotate',
       targetType: 'secret',
       targetId: current.id,
       metadata: { changed, version: updated.version, name: updated.name },
     });
-    // Read inside the transaction: once it commits, the answer is already in hand, so a failing
-    // read cannot turn a committed change into an error that a blind retry would repeat.
-    return (await withReferrers(trx, actor.orgId, [updated]))[0]!;
-  });
+  }
+  if (makeWriteOnly) {
+    await appendAudit(trx, deps.auditKeys, by, {
+      action: 'secret.write_only',
+      targetType: 'secret',
+      targetId: current.id,
+      metadata: { version: updated.version, name: updated.name },
+    });
+  }
+  // Read inside the transaction: once it commits, the answer is already in hand, so a failing
+  // read cannot turn a committed change into an error that a blind retry would repeat.
+  return (await withReferrers(trx, actor.orgId, [updated]))[0]!;
 }
 
 export async function deleteSecret(call: Call, id: string): Promise<{ id: string }> {
@@ -207,6 +273,14 @@ export async function deleteSecret(call: Call, id: string): Promise<{ id: string
   });
 }
 
+/** What a reveal (or an export) of a write-only secret answers. */
+export const writeOnly = () =>
+  new AppError(
+    'FORBIDDEN',
+    'This secret is write-only: its value can be set, rotated and used by the runtime, but never revealed or exported',
+    { reason: 'WRITE_ONLY' },
+  );
+
 export async function revealSecret(call: Call, input: z.output<typeof revealInput>) {
   const { deps, actor } = call;
   const row = await countRevealAndRead(deps.storage, {
@@ -217,6 +291,7 @@ export async function revealSecret(call: Call, input: z.output<typeof revealInpu
   });
   enforceRateLimit(row, deps.config.revealRateLimit, REVEAL_WINDOW_MS);
   if (!row.id || row.version === null) throw notFound('Secret');
+  if (!row.revealable) throw writeOnly();
   const value = await openSecret(
     deps,
     { orgId: actor.orgId, secretId: row.id, version: row.version },

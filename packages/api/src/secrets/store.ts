@@ -150,13 +150,32 @@ export async function addVersion(
   return { value: sealed.value, kek_id: sealed.kekId, version: next, rotated_at: sql<Date>`now()` };
 }
 
+/**
+ * Whether the current version of the secret row aliased `t` is older than the row's rotation
+ * period: the one definition of "rotation due", in SQL text so the prepared statements of
+ * `hot-reads.ts` share it. A reminder only: nothing expires because of it.
+ */
+export const rotationDueSql = (t: string) =>
+  `coalesce(${t}.rotation_period_days is not null and (select v.created_at from secret_versions v
+    where v.secret_id = ${t}.id and v.version = ${t}.version) < now() - make_interval(days => ${t}.rotation_period_days), false)`;
+
+const rotationDue = sql<boolean>`${sql.raw(rotationDueSql('secrets'))}`;
+
+/** A secret's row with whether its rotation is due: what the service shows as metadata. */
+export type SecretListRow = SecretRow & { rotation_due: boolean };
+
 /** Updates a secret's row (stamping `updated_at`) and answers it as it now is. */
-export function updateSecretRow(trx: Trx, id: string, changes: Omit<UpdateObject<Database, 'secrets'>, 'updated_at'>) {
+export function updateSecretRow(
+  trx: Trx,
+  id: string,
+  changes: Omit<UpdateObject<Database, 'secrets'>, 'updated_at'>,
+): Promise<SecretListRow> {
   return trx
     .updateTable('secrets')
     .set({ ...changes, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
+    .returning(rotationDue.as('rotation_due'))
     .executeTakeFirstOrThrow();
 }
 
@@ -220,11 +239,13 @@ export function listSecretRows(
     namespace?: string | undefined;
     scope?: SecretScope | undefined;
     search?: string | undefined;
+    rotationDue?: boolean | undefined;
     after?: SecretPosition | undefined;
     limit: number;
   },
-): Promise<SecretRow[]> {
-  let query = db.selectFrom('secrets').selectAll().where('org_id', '=', orgId);
+): Promise<SecretListRow[]> {
+  let query = db.selectFrom('secrets').selectAll().select(rotationDue.as('rotation_due')).where('org_id', '=', orgId);
+  if (filter.rotationDue) query = query.where(rotationDue);
   if (filter.namespace) query = query.where('namespace', '=', filter.namespace);
   if (filter.scope) query = query.where('scope', '=', filter.scope);
   if (filter.search) {
@@ -235,6 +256,38 @@ export function listSecretRows(
     query = query.where(sql<boolean>`(namespace, name) > (${filter.after.namespace}, ${filter.after.name})`);
   }
   return query.orderBy('namespace').orderBy('name').limit(filter.limit).execute();
+}
+
+/** How many of the org's secrets are past their rotation period. */
+export async function countRotationDue(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('secrets')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where(rotationDue)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The org's secrets in `namespace` among `names` (with their current sealed values), locked for
+ * the caller's transaction when `lock` is set: what an import compares against and updates.
+ */
+export function findSecretsByName(
+  db: Db,
+  orgId: string,
+  namespace: string,
+  names: readonly string[],
+  options: { lock: boolean },
+): Promise<SecretRow[]> {
+  return db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('namespace', '=', namespace)
+    .where('name', 'in', [...names])
+    .$if(options.lock, (qb) => qb.forUpdate())
+    .execute();
 }
 
 /** Ids and names of the org's secrets (at most 1000), for pickers. */
