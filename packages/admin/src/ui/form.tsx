@@ -14,6 +14,8 @@ export function FormActions(props: {
   submit: string;
   onCancel?: () => void;
   danger?: boolean;
+  /** Not available yet (say why nearby); unlike `busy`, the label stays. */
+  disabled?: boolean;
 }) {
   return (
     <>
@@ -24,7 +26,7 @@ export function FormActions(props: {
             Cancel
           </button>
         )}
-        <button type="submit" className={props.danger ? 'danger' : 'primary'} disabled={props.busy}>
+        <button type="submit" className={props.danger ? 'danger' : 'primary'} disabled={props.busy || props.disabled}>
           {props.busy ? 'Working…' : props.submit}
         </button>
       </div>

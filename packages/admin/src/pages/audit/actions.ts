@@ -14,6 +14,8 @@ const ACTIONS: Record<AuditAction, true> = {
   'secret.access_denied': true,
   'secret.use': true,
   'secret.seal_legacy': true,
+  'secret.import': true,
+  'secret.write_only': true,
   'grant.add': true,
   'grant.remove': true,
   'provider.create': true,

@@ -57,6 +57,30 @@ function ValueField(props: {
   );
 }
 
+/** The rotation reminder in days, empty for none; what `rotationPeriodDays` takes. */
+function RotationField(props: { value: string; onChange: (v: string) => void; errors: ErrorsFor }) {
+  return (
+    <Field
+      label="Rotation reminder (days)"
+      error={props.errors.field('rotationPeriodDays')}
+      hint="Flag the secret once its value is this old. Empty: no reminder. Nothing expires."
+    >
+      {(p) => (
+        <input
+          {...p}
+          type="number"
+          min={1}
+          max={3650}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+const days = (field: string) => (field.trim() === '' ? null : Number(field));
+
 export function CreateSecretForm(props: { onCreated: (secret: SecretMeta) => void; onCancel: () => void }) {
   const trpc = useTRPC();
   const [name, setName] = useState('');
@@ -64,10 +88,15 @@ export function CreateSecretForm(props: { onCreated: (secret: SecretMeta) => voi
   const [scope, setScope] = useState<SecretMeta['scope']>('agent');
   const [description, setDescription] = useState('');
   const [value, setValue] = useState('');
+  const [rotation, setRotation] = useState('');
   const create = useMutation(trpc.secrets.create.mutationOptions({ onSuccess: props.onCreated }));
-  const errors = formErrors(create.error, ['name', 'namespace', 'scope', 'description', 'value']);
+  const errors = formErrors(create.error, ['name', 'namespace', 'scope', 'description', 'value', 'rotationPeriodDays']);
   return (
-    <form onSubmit={submitWith(() => create.mutate({ name, namespace, scope, description, value }))}>
+    <form
+      onSubmit={submitWith(() =>
+        create.mutate({ name, namespace, scope, description, value, rotationPeriodDays: days(rotation) }),
+      )}
+    >
       <NameField value={name} onChange={setName} errors={errors} />
       <Field label="Namespace" error={errors.field('namespace')}>
         {(p) => <input {...p} required value={namespace} onChange={(e) => setNamespace(e.target.value)} />}
@@ -92,6 +121,7 @@ export function CreateSecretForm(props: { onCreated: (secret: SecretMeta) => voi
         errors={errors}
         hint="Stored encrypted; shown again only through an audited reveal."
       />
+      <RotationField value={rotation} onChange={setRotation} errors={errors} />
       <FormActions error={errors.form} busy={create.isPending} submit="Create secret" onCancel={props.onCancel} />
     </form>
   );
@@ -102,12 +132,18 @@ export function EditSecretForm(props: { secret: SecretMeta; onDone: () => void }
   const trpc = useTRPC();
   const [name, setName] = useState(props.secret.name);
   const [description, setDescription] = useState(props.secret.description);
+  const [rotation, setRotation] = useState(String(props.secret.rotationPeriodDays ?? ''));
   const update = useMutation(trpc.secrets.update.mutationOptions({ onSuccess: props.onDone }));
-  const errors = formErrors(update.error, ['name', 'description']);
+  const errors = formErrors(update.error, ['name', 'description', 'rotationPeriodDays']);
   return (
-    <form onSubmit={submitWith(() => update.mutate({ id: props.secret.id, name, description }))}>
+    <form
+      onSubmit={submitWith(() =>
+        update.mutate({ id: props.secret.id, name, description, rotationPeriodDays: days(rotation) }),
+      )}
+    >
       <NameField value={name} onChange={setName} errors={errors} />
       <DescriptionField value={description} onChange={setDescription} errors={errors} />
+      <RotationField value={rotation} onChange={setRotation} errors={errors} />
       <FormActions error={errors.form} busy={update.isPending} submit="Save" onCancel={props.onDone} />
     </form>
   );

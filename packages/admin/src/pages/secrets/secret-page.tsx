@@ -10,8 +10,9 @@ import { RevealValue } from './reveal';
 import { EditSecretForm, SetValueForm } from './secret-forms';
 import { UsedBy } from './used-by';
 import { VersionsPanel } from './versions';
+import { MakeWriteOnlyDialog, RotationFact, WriteOnlyValue } from './write-only';
 
-type Action = 'edit' | 'value' | 'delete';
+type Action = 'edit' | 'value' | 'write-only' | 'delete';
 
 /** One secret: its metadata, the masked value with Reveal, versions and grants. */
 export function SecretPage(props: { id: string }) {
@@ -36,6 +37,11 @@ export function SecretPage(props: { id: string }) {
                 <button type="button" onClick={() => setAction('value')}>
                   Set new value
                 </button>
+                {meta.revealable && (
+                  <button type="button" onClick={() => setAction('write-only')}>
+                    Make write-only…
+                  </button>
+                )}
                 <button type="button" className="danger" onClick={() => setAction('delete')}>
                   Delete
                 </button>
@@ -44,7 +50,11 @@ export function SecretPage(props: { id: string }) {
             <dl className="facts">
               <dt>Value</dt>
               <dd>
-                <RevealValue key={meta.id} secretId={meta.id} name={meta.name} />
+                {meta.revealable ? (
+                  <RevealValue key={meta.id} secretId={meta.id} name={meta.name} />
+                ) : (
+                  <WriteOnlyValue />
+                )}
               </dd>
               <dt>Namespace</dt>
               <dd>{meta.namespace}</dd>
@@ -59,6 +69,10 @@ export function SecretPage(props: { id: string }) {
               <dt>Value changed</dt>
               <dd>
                 <When iso={meta.rotatedAt} empty="never since created" />
+              </dd>
+              <dt>Rotation</dt>
+              <dd>
+                <RotationFact secret={meta} />
               </dd>
               <dt>Created</dt>
               <dd>
@@ -83,6 +97,7 @@ export function SecretPage(props: { id: string }) {
                 <SetValueForm secret={meta} onDone={close} />
               </Dialog>
             )}
+            {action === 'write-only' && <MakeWriteOnlyDialog secret={meta} onDone={close} />}
             {action === 'delete' && (
               <DeleteSecretDialog secret={meta} onDeleted={() => navigate('/secrets')} onCancel={close} />
             )}

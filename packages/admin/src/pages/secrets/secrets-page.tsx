@@ -1,6 +1,7 @@
 import type { RouterOutputs } from '@strongroom/client';
 import { useState } from 'react';
 import { formErrors } from '../../errors';
+import { useMe } from '../../me';
 import { Link, navigate } from '../../router';
 import { useTRPCClient } from '../../trpc';
 import { Dialog } from '../../ui/dialog';
@@ -8,8 +9,10 @@ import { Field } from '../../ui/field';
 import { Badge, ErrorMessage, Masked, When } from '../../ui/feedback';
 import { useDebounced } from '../../ui/hooks';
 import { usePages } from '../../ui/paging';
-import { UsedBy } from './used-by';
+import { ImportSecretsForm } from './import-secrets';
 import { CreateSecretForm } from './secret-forms';
+import { UsedBy } from './used-by';
+import { RotationDueBadge, WriteOnlyBadge } from './write-only';
 
 type Scope = RouterOutputs['secrets']['get']['scope'];
 
@@ -18,11 +21,14 @@ export function SecretsPage() {
   const [search, setSearch] = useState('');
   const [namespace, setNamespace] = useState('');
   const [scope, setScope] = useState<Scope | ''>('');
-  const [creating, setCreating] = useState(false);
+  const [rotationDue, setRotationDue] = useState(false);
+  const [dialog, setDialog] = useState<'create' | 'import' | null>(null);
+  const dueCount = useMe().summary?.rotationDue ?? 0;
   const filters = {
     search: useDebounced(search.trim()) || undefined,
     namespace: useDebounced(namespace.trim()) || undefined,
     scope: scope || undefined,
+    rotationDue: rotationDue || undefined,
   };
   const list = usePages(['secrets', filters], (cursor) => client.secrets.list.query({ ...filters, cursor }));
   const errors = formErrors(list.error, ['search', 'namespace', 'scope']);
@@ -31,10 +37,23 @@ export function SecretsPage() {
     <section aria-labelledby="secrets-title">
       <div className="page-header">
         <h1 id="secrets-title">Secrets</h1>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          New secret
-        </button>
+        <div className="actions">
+          <button type="button" onClick={() => setDialog('import')}>
+            Import…
+          </button>
+          <button type="button" className="primary" onClick={() => setDialog('create')}>
+            New secret
+          </button>
+        </div>
       </div>
+      {dueCount > 0 && !rotationDue && (
+        <p className="notice notice-warn">
+          {dueCount === 1 ? '1 secret is' : `${dueCount} secrets are`} past its rotation period.{' '}
+          <button type="button" className="link" onClick={() => setRotationDue(true)}>
+            Show {dueCount === 1 ? 'it' : 'them'}
+          </button>
+        </p>
+      )}
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <Field label="Search names" error={errors.field('search')}>
           {(p) => <input {...p} type="search" value={search} onChange={(e) => setSearch(e.target.value)} />}
@@ -48,6 +67,14 @@ export function SecretsPage() {
               <option value="">any</option>
               <option value="org">org</option>
               <option value="agent">agent</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Rotation">
+          {(p) => (
+            <select {...p} value={rotationDue ? 'due' : ''} onChange={(e) => setRotationDue(e.target.value === 'due')}>
+              <option value="">any</option>
+              <option value="due">due</option>
             </select>
           )}
         </Field>
@@ -78,14 +105,13 @@ export function SecretsPage() {
                 <tr key={secret.id}>
                   <th scope="row">
                     <Link to={`/secrets/${secret.id}`}>{secret.name}</Link>
+                    {secret.rotationDue && <RotationDueBadge days={secret.rotationPeriodDays} />}
                   </th>
                   <td>{secret.namespace}</td>
                   <td>
                     <Badge>{secret.scope}</Badge>
                   </td>
-                  <td>
-                    <Masked />
-                  </td>
+                  <td>{secret.revealable ? <Masked /> : <WriteOnlyBadge />}</td>
                   <td>v{secret.version}</td>
                   <td>
                     <When iso={secret.updatedAt} />
@@ -104,12 +130,17 @@ export function SecretsPage() {
           {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
         </button>
       )}
-      {creating && (
-        <Dialog title="New secret" onClose={() => setCreating(false)}>
+      {dialog === 'create' && (
+        <Dialog title="New secret" onClose={() => setDialog(null)}>
           <CreateSecretForm
             onCreated={(secret) => navigate(`/secrets/${secret.id}`)}
-            onCancel={() => setCreating(false)}
+            onCancel={() => setDialog(null)}
           />
+        </Dialog>
+      )}
+      {dialog === 'import' && (
+        <Dialog title="Import secrets" wide onClose={() => setDialog(null)}>
+          <ImportSecretsForm onDone={() => setDialog(null)} />
         </Dialog>
       )}
     </section>
