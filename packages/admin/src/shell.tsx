@@ -3,6 +3,7 @@ import { type ReactNode, useEffect } from 'react';
 import { MeContext, type Me } from './me';
 import { AgentsPage } from './pages/agents/agents-page';
 import { AuditPage } from './pages/audit/audit-page';
+import { GroupsPage } from './pages/groups-page';
 import { McpServersPage } from './pages/mcp/mcp-page';
 import { MembersPage } from './pages/members-page';
 import { ProvidersPage } from './pages/providers/providers-page';
@@ -32,6 +33,7 @@ const PAGES: Page[] = [
   { path: '/providers', label: 'Providers', adminOnly: false, render: () => <ProvidersPage /> },
   { path: '/agents', label: 'Agents', adminOnly: false, render: () => <AgentsPage /> },
   { path: '/mcp-servers', label: 'MCP servers', adminOnly: false, render: () => <McpServersPage /> },
+  { path: '/groups', label: 'Groups', adminOnly: true, render: () => <GroupsPage /> },
   { path: '/audit', label: 'Audit log', adminOnly: true, render: () => <AuditPage /> },
   { path: '/tokens', label: 'Tokens', adminOnly: true, render: () => <TokensPage /> },
   { path: '/members', label: 'Members', adminOnly: true, render: () => <MembersPage /> },

@@ -134,7 +134,7 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
         .getByLabel('Provider', { exact: true })
         .evaluate((el) => (el as HTMLSelectElement).validity.valueMissing),
     ).toBe(true);
-    await dialog.getByLabel('Provider', { exact: true }).selectOption({ label: 'openai · OpenAI (prod)' });
+    await dialog.getByLabel('Provider', { exact: true }).selectOption({ label: 'openai · OpenAI (prod) · gw-e2e' });
     await expect.poll(() => dialog.getByTestId('model-preview').textContent()).toBe('openai/gpt-5.2');
     await shoot('05-agent-form');
     await dialog.getByRole('button', { name: 'Create agent' }).click();
@@ -156,16 +156,15 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     await shoot('06-mcp-validate');
   });
 
-  it('refuses to delete a secret a provider uses, and says which one and why', async () => {
+  it('will not delete a secret a provider uses, and says which one and why', async () => {
     await nav('Secrets').click();
     await page.getByRole('link', { name: 'openai-key' }).click();
     await page.getByRole('link', { name: 'provider “OpenAI (prod)”' }).waitFor();
     await page.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete “openai-key”' });
-    await dialog.getByRole('button', { name: 'Delete secret' }).click();
-    const refusal = dialog.getByRole('alert');
-    await refusal.getByText('Not deleted.').waitFor();
-    await refusal.getByRole('link', { name: 'provider “OpenAI (prod)”' }).waitFor();
+    await dialog.getByRole('link', { name: 'provider “OpenAI (prod)”' }).waitFor();
+    await dialog.getByText('Delete is disabled while anything above still uses this secret.').waitFor();
+    expect(await dialog.getByRole('button', { name: 'Delete secret' }).isDisabled()).toBe(true);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name: 'openai-key' }).waitFor();

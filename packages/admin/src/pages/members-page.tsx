@@ -10,6 +10,7 @@ import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
 import { CallError, Loaded, When } from '../ui/feedback';
 import { FormActions, submitWith } from '../ui/form';
+import { TokenStatus } from './tokens-page';
 
 type Member = RouterOutputs['members']['list'][number];
 type Role = Member['role'];
@@ -69,6 +70,7 @@ function MemberRow({ member }: { member: Member }) {
   const trpc = useTRPC();
   const me = useMe();
   const [confirming, setConfirming] = useState(false);
+  const [managing, setManaging] = useState(false);
   const setRole = useMutation(trpc.members.setRole.mutationOptions());
   const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess: () => setConfirming(false) }));
   const isMe = member.userId === me.user.id;
@@ -92,10 +94,14 @@ function MemberRow({ member }: { member: Member }) {
       <td>
         <When iso={member.createdAt} />
       </td>
-      <td>
+      <td className="row-actions">
+        <button type="button" onClick={() => setManaging(true)}>
+          Tokens…
+        </button>
         <button type="button" className="danger" onClick={() => setConfirming(true)}>
           Remove
         </button>
+        {managing && <MemberTokensDialog member={member} onClose={() => setManaging(false)} />}
         {confirming && (
           <ConfirmDialog
             title={`Remove ${member.email}`}
@@ -154,6 +160,83 @@ function AddMemberDialog(props: { onClose: () => void }) {
             )}
           </Field>
           <FormActions error={errors.form} busy={add.isPending} submit="Add member" onCancel={props.onClose} />
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+/**
+ * A member's tokens, each revocable, and a new one issued when theirs is lost (shown once,
+ * optionally expiring): no need to remove and re-add the person.
+ */
+function MemberTokensDialog(props: { member: Member; onClose: () => void }) {
+  const trpc = useTRPC();
+  const tokens = useQuery(trpc.tokens.list.queryOptions());
+  const [name, setName] = useState('');
+  const [expires, setExpires] = useState('');
+  const issue = useMutation(trpc.members.issueToken.mutationOptions());
+  const errors = formErrors(issue.error, ['name', 'expiresAt']);
+  const submit = () =>
+    issue.mutate({
+      userId: props.member.userId,
+      name: name.trim() || undefined,
+      expiresAt: expires ? new Date(expires).toISOString() : undefined,
+    });
+  return (
+    <Dialog title={`Tokens of ${props.member.email}`} onClose={props.onClose} wide>
+      <Loaded query={tokens}>
+        {(rows) => {
+          const theirs = rows.filter((token) => token.userId === props.member.userId);
+          return theirs.length === 0 ? (
+            <p className="empty">No tokens.</p>
+          ) : (
+            <ul className="rows">
+              {theirs.map((token) => (
+                <li key={token.id}>
+                  <strong>{token.name}</strong>
+                  <code>{token.hint}</code>
+                  <span className="muted">
+                    expires <When iso={token.expiresAt} empty="never" />
+                  </span>
+                  <span className="push">
+                    <TokenStatus token={token} />
+                  </span>
+                </li>
+              ))}
+            </ul>
+          );
+        }}
+      </Loaded>
+      <h3>Issue a new token</h3>
+      {issue.data ? (
+        <>
+          <ShownOnce value={issue.data.token} what={`sign-in token for ${props.member.email}`} />
+          <div className="actions">
+            <button type="button" onClick={() => issue.reset()}>
+              Issue another
+            </button>
+            <button type="button" className="primary" onClick={props.onClose}>
+              Done
+            </button>
+          </div>
+        </>
+      ) : (
+        <form onSubmit={submitWith(submit)}>
+          <p className="muted">
+            For a lost token: give them a new one here, then revoke the old one above. It acts as them, with their role.
+          </p>
+          <Field
+            label="Name (optional)"
+            error={errors.field('name')}
+            hint={`Default: “token of ${props.member.email}”.`}
+          >
+            {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+          <Field label="Expires (optional)" error={errors.field('expiresAt')}>
+            {(p) => <input {...p} type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} />}
+          </Field>
+          <FormActions error={errors.form} busy={issue.isPending} submit="Issue token" onCancel={props.onClose} />
         </form>
       )}
     </Dialog>

@@ -9,8 +9,9 @@ import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
 import { Badge, Loaded, When } from '../ui/feedback';
 import { FormActions, submitWith } from '../ui/form';
+import { useNow } from '../ui/hooks';
 
-type Token = RouterOutputs['tokens']['list'][number];
+export type Token = RouterOutputs['tokens']['list'][number];
 
 export function TokensPage() {
   const trpc = useTRPC();
@@ -58,9 +59,6 @@ export function TokensPage() {
 }
 
 function TokenRow({ token }: { token: Token }) {
-  const trpc = useTRPC();
-  const [confirming, setConfirming] = useState(false);
-  const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: () => setConfirming(false) }));
   return (
     <tr>
       <th scope="row">{token.name}</th>
@@ -80,31 +78,41 @@ function TokenRow({ token }: { token: Token }) {
         <When iso={token.lastUsedAt} empty="never" />
       </td>
       <td>
-        {token.revokedAt ? (
-          <Badge tone="danger">revoked</Badge>
-        ) : (
-          <button type="button" className="danger" onClick={() => setConfirming(true)}>
-            Revoke
-          </button>
-        )}
-        {confirming && (
-          <ConfirmDialog
-            title={`Revoke “${token.name}”`}
-            confirm="Revoke token"
-            danger
-            pending={revoke.isPending}
-            error={revoke.error}
-            onConfirm={() => revoke.mutate({ id: token.id })}
-            onCancel={() => setConfirming(false)}
-          >
-            <p>
-              Whatever uses this token is refused from now on. If it is the token you signed in with, you are signed
-              out.
-            </p>
-          </ConfirmDialog>
-        )}
+        <TokenStatus token={token} />
       </td>
     </tr>
+  );
+}
+
+/** Revoked or expired (the server refuses it at sign-in either way), else a Revoke button that asks first. */
+export function TokenStatus({ token }: { token: Token }) {
+  const trpc = useTRPC();
+  const now = useNow(false);
+  const [confirming, setConfirming] = useState(false);
+  const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: () => setConfirming(false) }));
+  if (token.revokedAt) return <Badge tone="danger">revoked</Badge>;
+  if (token.expiresAt && Date.parse(token.expiresAt) <= now) return <Badge tone="warn">expired</Badge>;
+  return (
+    <>
+      <button type="button" className="danger" onClick={() => setConfirming(true)}>
+        Revoke
+      </button>
+      {confirming && (
+        <ConfirmDialog
+          title={`Revoke “${token.name}”`}
+          confirm="Revoke token"
+          danger
+          pending={revoke.isPending}
+          error={revoke.error}
+          onConfirm={() => revoke.mutate({ id: token.id })}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            Whatever uses this token is refused from now on. If it is the token you signed in with, you are signed out.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
   );
 }
 

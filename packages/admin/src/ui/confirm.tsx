@@ -14,6 +14,8 @@ export function ConfirmDialog(props: {
   danger?: boolean;
   pending: boolean;
   error?: unknown;
+  /** Why confirming is not possible now (e.g. still in use): the button is disabled and this says so. */
+  blocked?: string | undefined;
   onConfirm: () => void;
   onCancel: () => void;
   children: ReactNode;
@@ -27,6 +29,7 @@ export function ConfirmDialog(props: {
           busy={props.pending}
           submit={props.confirm}
           danger={props.danger}
+          blocked={props.blocked}
           onCancel={props.onCancel}
         />
       </form>

@@ -6,6 +6,7 @@ import { useTRPC } from '../../trpc';
 import { Field } from '../../ui/field';
 import { CallError } from '../../ui/feedback';
 import { FormActions, submitWith } from '../../ui/form';
+import { providerLabel } from '../providers/label';
 
 type Agent = RouterOutputs['agents']['list'][number];
 type CreateInput = RouterInputs['agents']['create'];
@@ -53,7 +54,7 @@ export function AgentForm(props: { agent?: Agent; onDone: () => void }) {
             <option value="">choose a provider…</option>
             {providers.data?.map((option) => (
               <option key={option.id} value={option.id}>
-                {option.kind} · {option.name}
+                {providerLabel(option)}
               </option>
             ))}
           </select>

@@ -5,6 +5,7 @@ import { useTRPC } from '../../trpc';
 import { ConfirmDialog } from '../../ui/confirm';
 import { Dialog } from '../../ui/dialog';
 import { Loaded } from '../../ui/feedback';
+import { providerLabel } from '../providers/label';
 import { AgentForm } from './agent-form';
 
 type Agent = RouterOutputs['agents']['list'][number];
@@ -17,7 +18,12 @@ export function AgentsPage() {
   const servers = useQuery(trpc.mcpServers.list.queryOptions());
   const [editing, setEditing] = useState<Editing | null>(null);
   const close = () => setEditing(null);
+  const providers = useQuery(trpc.providers.list.queryOptions());
   const serverName = (id: string) => servers.data?.find((s) => s.id === id)?.name ?? id;
+  const providerOf = (agent: Agent) => {
+    const provider = providers.data?.find((p) => p.id === agent.providerId);
+    return provider ? providerLabel(provider) : `${agent.provider.kind} · ${agent.provider.name}`;
+  };
   return (
     <section aria-labelledby="agents-title">
       <div className="page-header">
@@ -51,7 +57,7 @@ export function AgentsPage() {
                       <td>
                         <code>{agent.model}</code>
                       </td>
-                      <td>{agent.provider.name}</td>
+                      <td>{providerOf(agent)}</td>
                       <td>
                         {agent.mcpServerIds.length ? (
                           agent.mcpServerIds.map(serverName).join(', ')

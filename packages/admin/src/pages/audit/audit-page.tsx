@@ -21,15 +21,18 @@ export function AuditPage() {
   const [targetId, setTargetId] = useState('');
   const [actorId, setActorId] = useState('');
   const [since, setSince] = useState('');
+  const [showRuntime, setShowRuntime] = useState(false);
   const filters = {
     action: action || undefined,
+    // The runtime's reads outnumber everything people do; they are hidden unless asked for (or filtered to).
+    includeRuntime: showRuntime || action ? undefined : false,
     targetId: useDebounced(targetId.trim()) || undefined,
     actorId: actorId || undefined,
     since: since ? new Date(since).toISOString() : undefined,
     limit: PAGE_SIZE,
   };
   const log = usePages(['audit', filters], (cursor) => client.audit.list.query({ ...filters, cursor }));
-  const errors = formErrors(log.error, ['action', 'targetId', 'actorId', 'since']);
+  const errors = formErrors(log.error, ['action', 'targetId', 'actorId', 'since', 'includeRuntime']);
   const rows = log.items;
   return (
     <section aria-labelledby="audit-title">
@@ -68,6 +71,11 @@ export function AuditPage() {
         <Field label="Since" error={errors.field('since')}>
           {(p) => <input {...p} type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />}
         </Field>
+        <label className="toggle">
+          <input type="checkbox" checked={showRuntime} onChange={(e) => setShowRuntime(e.target.checked)} /> Show
+          runtime access
+          <span className="hint">what the agents runtime read or used</span>
+        </label>
       </form>
       {errors.form && <ErrorMessage>{errors.form}</ErrorMessage>}
       {log.isPending && (
@@ -108,7 +116,7 @@ export function AuditPage() {
                         title={`Show only events for ${row.targetId}`}
                         onClick={() => setTargetId(row.targetId!)}
                       >
-                        <code>{row.targetId.slice(0, 8)}</code>
+                        {row.targetName ?? <code>{row.targetId.slice(0, 8)}</code>}
                       </button>
                     )}
                   </td>

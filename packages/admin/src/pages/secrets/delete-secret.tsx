@@ -11,7 +11,10 @@ type Ref = SecretMeta['usedBy'][number];
 const WHY =
   'A provider or MCP server that references a secret needs it at run time, so the secret cannot be deleted while they do. Point them at another secret (or delete them) first, then delete this one.';
 
-/** Delete, with what still uses the secret shown up front and the server's CONFLICT explained. */
+/**
+ * Delete, with what still uses the secret shown up front (and the button disabled while it does),
+ * and the server's CONFLICT explained should a reference appear meanwhile.
+ */
 export function DeleteSecretDialog(props: { secret: SecretMeta; onDeleted: () => void; onCancel: () => void }) {
   const trpc = useTRPC();
   const remove = useMutation(trpc.secrets.delete.mutationOptions({ onSuccess: props.onDeleted }));
@@ -26,6 +29,7 @@ export function DeleteSecretDialog(props: { secret: SecretMeta; onDeleted: () =>
       danger
       pending={remove.isPending}
       error={conflictRefs ? undefined : remove.error}
+      blocked={inUse ? 'Delete is disabled while anything above still uses this secret.' : undefined}
       onConfirm={() => remove.mutate({ id: props.secret.id })}
       onCancel={props.onCancel}
     >

@@ -41,7 +41,7 @@ export function GrantsPanel(props: { secret: SecretMeta }) {
       <Loaded query={grants}>
         {(rows) =>
           rows.length === 0 ? (
-            <p className="empty">No grants yet.</p>
+            props.secret.scope === 'org' && <p className="empty">No grants yet.</p>
           ) : (
             <ul className="rows">
               {rows.map((grant) => (
@@ -73,7 +73,8 @@ export function GrantsPanel(props: { secret: SecretMeta }) {
         }
       </Loaded>
       <CallError error={remove.error} />
-      <AddGrantForm secretId={props.secret.id} grantees={grantees} />
+      {/* The server refuses grants on agent-scope secrets: offer no form for them. */}
+      {props.secret.scope === 'org' && <AddGrantForm secretId={props.secret.id} grantees={grantees} />}
     </section>
   );
 }

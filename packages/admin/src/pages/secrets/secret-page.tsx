@@ -51,7 +51,8 @@ export function SecretPage(props: { id: string }) {
               <dt>Value</dt>
               <dd>
                 {meta.revealable ? (
-                  <RevealValue key={meta.id} secretId={meta.id} name={meta.name} />
+                  // Keyed by version too: a value revealed before a rollback or a new value is dropped, not relabelled.
+                  <RevealValue key={`${meta.id}:${meta.version}`} secretId={meta.id} name={meta.name} />
                 ) : (
                   <WriteOnlyValue />
                 )}

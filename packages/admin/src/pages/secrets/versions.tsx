@@ -17,50 +17,30 @@ export function VersionsPanel(props: { secret: SecretMeta }) {
   return (
     <section aria-labelledby="versions-title" className="panel">
       <h2 id="versions-title">Versions</h2>
+      {/* A list, not a table: in a half-width card a table squeezed each date onto several lines
+          and pushed the buttons out of view; these rows wrap whole items instead. */}
       <Loaded query={versions}>
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Stored</th>
-                  <th scope="col">By</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...rows]
-                  .sort((a, b) => b.version - a.version)
-                  .map((row) => (
-                    <tr key={row.version}>
-                      <th scope="row">v{row.version}</th>
-                      <td>
-                        <When iso={row.createdAt} />
-                      </td>
-                      <td>
-                        {row.createdBy ? (
-                          (emails.get(row.createdBy) ?? row.createdBy)
-                        ) : (
-                          <span className="muted">system</span>
-                        )}
-                      </td>
-                      <td>
-                        {row.version === props.secret.version ? (
-                          <Badge tone="ok">current</Badge>
-                        ) : (
-                          <button type="button" onClick={() => setTarget(row.version)}>
-                            Roll back to v{row.version}
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
+          <ul className="rows versions">
+            {[...rows]
+              .sort((a, b) => b.version - a.version)
+              .map((row) => (
+                <li key={row.version}>
+                  <strong>v{row.version}</strong>
+                  <When iso={row.createdAt} />
+                  <span className="muted">
+                    {row.createdBy ? (emails.get(row.createdBy) ?? row.createdBy) : 'system'}
+                  </span>
+                  {row.version === props.secret.version ? (
+                    <Badge tone="ok">current</Badge>
+                  ) : (
+                    <button type="button" onClick={() => setTarget(row.version)}>
+                      Roll back to v{row.version}
+                    </button>
+                  )}
+                </li>
+              ))}
+          </ul>
         )}
       </Loaded>
       {target !== null && <RollbackDialog secret={props.secret} toVersion={target} onDone={() => setTarget(null)} />}
