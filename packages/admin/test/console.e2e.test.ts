@@ -215,7 +215,8 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await nav('API docs').click();
-    await page.getByRole('heading', { name: /Strongroom API/ }).waitFor();
+    // Swagger UI parses the whole document before it draws anything: slow on a loaded machine.
+    await page.getByRole('heading', { name: /Strongroom API/ }).waitFor({ timeout: 30_000 });
     await page.getByText('/secrets.reveal', { exact: true }).waitFor();
     expect(errors).toEqual([]);
     await shoot('09-api-docs');
