@@ -240,6 +240,9 @@ describe.skipIf(missing !== undefined)('managing groups, members and the console
       .getByRole('link')
       .evaluateAll((links) => links.map((a) => a.getAttribute('href')!).filter((href) => href !== '/docs'));
     expect(paths).toContain('/groups');
+    // Something on the Groups page for its pictures: a chat with a secret granted.
+    const sales = await admin.groups.create({ name: 'sales' });
+    await admin.grants.add({ secretId: ids.crm!, granteeType: 'group', granteeId: sales.id });
     paths.splice(1, 0, `/secrets/${ids.crm}`);
     for (const viewport of VIEWPORTS) {
       await page.setViewportSize(viewport);
