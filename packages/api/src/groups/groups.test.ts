@@ -62,6 +62,27 @@ describe('groups (chats)', () => {
     await expectTRPCError(admin.groups.delete({ id: group.id }), 'NOT_FOUND');
   });
 
+  it('a grant added while the group is deleted never outlives it: one of the two is refused', async () => {
+    const secret = await admin.secrets.create({ name: 'race-key', value: 'race-value', scope: 'org' });
+    for (let i = 0; i < 5; i++) {
+      const group = await admin.groups.create({ name: `race ${i}` });
+      const [deleted, granted] = await Promise.allSettled([
+        admin.groups.delete({ id: group.id }),
+        admin.grants.add({ secretId: secret.id, granteeType: 'group', granteeId: group.id }),
+      ]);
+      expect([deleted.status, granted.status].sort()).toEqual(['fulfilled', 'rejected']);
+      const orphans = await app.deps.db
+        .selectFrom('secret_grants')
+        .select('secret_id')
+        .where('grantee_id', '=', group.id)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('groups').select('id').where('id', '=', group.id))))
+        .execute();
+      expect(orphans).toEqual([]);
+      if (granted.status === 'fulfilled')
+        await admin.grants.remove({ secretId: secret.id, granteeType: 'group', granteeId: group.id });
+    }
+  });
+
   it('overview lists each group with the secrets granted to it, names only', async () => {
     const chat = await admin.groups.create({ name: 'overview chat' });
     const empty = await admin.groups.create({ name: 'overview empty' });
