@@ -240,12 +240,14 @@ export interface McpTool {
   description: string;
 }
 
-export type ProviderType = 'cloudflare-ai-gateway';
+/**
+ * A provider type's name (`cloudflare-ai-gateway`, …). The database checks its shape only: the
+ * API's provider-type registry says which exist and what each one's `config` holds.
+ */
+export type ProviderType = string;
 
-export interface ProviderConfig {
-  accountId?: string;
-  gateway?: string;
-}
+/** The provider type's config, checked by the API against that type's schema. */
+export type ProviderConfig = Record<string, unknown>;
 
 export interface ProvidersTable {
   id: Generated<string>;

@@ -8,6 +8,7 @@ import * as oidcIdentities from './2026-12-01T01-00-00-oidc-identities';
 import * as keyedAudit from './2026-12-01T02-00-00-keyed-audit';
 import * as mcpOauth from './2026-12-01T03-00-00-mcp-oauth';
 import * as writeOnlyAndRotation from './2026-12-01T06-00-00-write-only-and-rotation';
+import * as providerTypesOpen from './2026-12-01T10-00-00-provider-types-open';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so the same list
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-01T02-00-00-keyed-audit': keyedAudit,
   '2026-12-01T03-00-00-mcp-oauth': mcpOauth,
   '2026-12-01T06-00-00-write-only-and-rotation': writeOnlyAndRotation,
+  '2026-12-01T10-00-00-provider-types-open': providerTypesOpen,
 });
 
 export const migrationProvider: MigrationProvider = {

@@ -27,8 +27,8 @@ export interface StrongroomClientOptions {
 /** The server refuses batches above this size; the link splits larger ones. */
 const MAX_BATCH_ITEMS = 50;
 
-/** Queries whose input can be too long for a URL (1,000 ids): sent as POST, which the server allows. */
-const POST_QUERIES: ReadonlySet<string> = new Set(['internal.secretVersions']);
+/** Queries whose input can be too long for a URL (1,000 ids, a run's held values): sent as POST, which the server allows. */
+const POST_QUERIES: ReadonlySet<string> = new Set(['internal.secretVersions', 'internal.runCredentials']);
 
 /**
  * A typed client of the Strongroom API: queries and mutations over batched HTTP, subscriptions

@@ -1,11 +1,10 @@
 import { sql } from 'kysely';
 import { appendAudit } from '../audit/service';
-import { auditActor, systemActor, type WorkerActor } from '../core/actor';
+import { systemActor, type WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
 import type { AppDeps } from '../app';
 import { publish } from '../core/event-hub';
-import { notFound } from '../core/errors';
-import { openValue, sealValue } from '../core/sealing';
+import { sealValue } from '../core/sealing';
 
 /**
  * Infra secrets belong to no org; they are sealed under the pseudo-org `platform` (which a KMS key
@@ -50,21 +49,6 @@ export async function setInfraSecret(
     await publish(trx, { type: 'infra_secret.changed', name, version });
     return { name, version };
   });
-}
-
-/** A worker reads an infra secret; the access is audited in the worker's org. */
-export async function readInfraSecret(call: Call<WorkerActor>, name: string) {
-  const { deps } = call;
-  const row = await deps.db.selectFrom('infra_secrets').selectAll().where('name', '=', name).executeTakeFirst();
-  if (!row) throw notFound(`Infra secret "${name}"`);
-  const value = await openValue(deps, infraContext(name, row.version), row.value);
-  await deps.accessLog.record(auditActor(call.actor, call.requestId), {
-    action: 'secret.access',
-    targetType: 'infra_secret',
-    targetId: name,
-    metadata: { version: row.version },
-  });
-  return { name, version: row.version, value };
 }
 
 /** Current versions of the named infra secrets; names not found are left out. */

@@ -1,9 +1,18 @@
 import { z } from 'zod';
-import { infraSecretVersions, readInfraSecret } from '../infra-secrets/service';
+import { infraSecretVersions } from '../infra-secrets/service';
 import { id, text } from '../core/schemas';
 import { router, workerProcedure } from '../core/trpc';
 import { notFound } from '../core/errors';
-import { agentRuntimeConfig, resolveMcpToken, resolveSecret, secretEvents, secretVersions } from './service';
+import { runtimeProvider } from '../providers/schemas';
+import { runCredentials } from './run-credentials';
+import {
+  agentRuntimeConfig,
+  readInfraSecret,
+  resolveMcpToken,
+  resolveSecret,
+  secretEvents,
+  secretVersions,
+} from './service';
 
 /** Every internal call names the org it acts for; a worker token serves only its own org. */
 const forOrg = workerProcedure.input(z.object({ orgId: id })).use(({ ctx, input, next }) => {
@@ -14,6 +23,35 @@ const forOrg = workerProcedure.input(z.object({ orgId: id })).use(({ ctx, input,
 const infraName = text({ max: 64 }).regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' });
 
 const runContext = { agentId: id, chatId: id.optional(), runId: text({ min: 1, max: 100 }).optional() };
+
+const runtimeConfig = z.strictObject({
+  agent: z.strictObject({ id, name: z.string(), modelId: z.string(), instructions: z.string() }),
+  provider: runtimeProvider,
+  model: z.string(),
+  mcpServers: z.array(
+    z.strictObject({
+      id,
+      name: z.string(),
+      url: z.string(),
+      /** `oauth`: the token comes from `resolveMcpToken` (no secret reference). */
+      auth: z.enum(['bearer', 'oauth']),
+      secretRef: id.nullable(),
+      secretVersion: z.number().int().nullable(),
+      hasLegacyToken: z.boolean(),
+    }),
+  ),
+});
+
+/**
+ * A value for a run, under the id and version the runtime caches it by; `value` is null when the
+ * caller said it holds this version. `expiresAt`: when an OAuth access token stops working.
+ */
+const credential = z.strictObject({
+  id: z.string(),
+  version: z.number().int(),
+  value: z.string().nullable(),
+  expiresAt: z.iso.datetime({ offset: true }).nullable(),
+});
 /** What the agents runtime calls, with a worker token. Never in the OpenAPI document. */
 export const internalRouter = router({
   resolveSecret: forOrg
@@ -23,35 +61,37 @@ export const internalRouter = router({
   /** The agent, its provider and MCP servers, with secret references and versions, no values. */
   agentRuntimeConfig: forOrg
     .input(z.strictObject({ orgId: id, agentId: id, chatId: id.optional() }))
-    .output(
+    .output(runtimeConfig)
+    .query(({ ctx, input }) => agentRuntimeConfig(ctx, input)),
+  /**
+   * One call per run: the agent's config and every credential the run needs (provider key, the
+   * provider type's infra secrets, MCP tokens), each authorised and audited as the per-value
+   * procedures do. `held` names values the runtime has cached (id → version): those still current
+   * come back with `value: null`. Sent as POST by the client.
+   */
+  runCredentials: forOrg
+    .input(
       z.strictObject({
-        agent: z.strictObject({ id, name: z.string(), modelId: z.string(), instructions: z.string() }),
-        provider: z.strictObject({
-          id,
-          name: z.string(),
-          providerType: z.string(),
-          kind: z.string(),
-          config: z.strictObject({ accountId: z.string().optional(), gateway: z.string().optional() }),
-          secretRef: id.nullable(),
-          secretVersion: z.number().int().nullable(),
-          needsConfiguration: z.boolean(),
-        }),
-        model: z.string(),
-        mcpServers: z.array(
-          z.strictObject({
-            id,
-            name: z.string(),
-            url: z.string(),
-            /** `oauth`: the token comes from `resolveMcpToken` (no secret reference). */
-            auth: z.enum(['bearer', 'oauth']),
-            secretRef: id.nullable(),
-            secretVersion: z.number().int().nullable(),
-            hasLegacyToken: z.boolean(),
-          }),
-        ),
+        orgId: id,
+        ...runContext,
+        held: z
+          .record(text({ min: 1, max: 100 }), z.number().int().min(0))
+          .refine((held) => Object.keys(held).length <= 500, { error: 'may name at most 500 values' })
+          .default({}),
+        ownInfraSecrets: z.array(infraName).max(100).default([]),
       }),
     )
-    .query(({ ctx, input }) => agentRuntimeConfig(ctx, input)),
+    .output(
+      z.strictObject({
+        config: runtimeConfig,
+        credentials: z.strictObject({
+          provider: credential,
+          infra: z.record(z.string(), credential),
+          mcpServers: z.record(id, credential),
+        }),
+      }),
+    )
+    .query(({ ctx, input }) => runCredentials(ctx, input)),
   /**
    * The bearer token of one of the agent's MCP servers (its secret, the legacy token, or a valid
    * OAuth access token, refreshed when near `expiresAt`); PRECONDITION_FAILED reason

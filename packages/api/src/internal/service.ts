@@ -1,14 +1,15 @@
-import { TRPCError } from '@trpc/server';
-import { auditActor, type WorkerActor } from '../core/actor';
+import type { WorkerActor } from '../core/actor';
 import type { Call } from '../core/call';
 import type { InfraSecretEvent, SecretEvent } from '../core/event-hub';
 import { notFound } from '../core/errors';
 import { isoOrNull } from '../core/schemas';
 import { mcpAuthOf, oauthSchemaReady } from '../mcp-oauth/schema-ready';
-import { connectionVersions, resolveOAuthToken } from '../mcp-oauth/tokens';
-import { legacyTokenOf, mcpCredential } from '../mcp-servers/credentials';
-import { currentVersions, openSecret } from '../secrets/store';
+import { connectionVersions } from '../mcp-oauth/tokens';
+import { legacyTokenOf } from '../mcp-servers/credentials';
+import { providerTypeOf, type ProviderTypeName } from '../providers/types';
+import { currentVersions } from '../secrets/store';
 import type { ResolutionRequest } from './access';
+import { deliver, infraGrant, mcpTokenGrant, type RunContext, secretGrant } from './credentials';
 
 /**
  * Resolves a secret for an agent's run: decides by org, scope, grants and references, and audits
@@ -16,35 +17,10 @@ import type { ResolutionRequest } from './access';
  * committed — or audits `secret.access_denied` and answers FORBIDDEN.
  * @example const { value } = await resolveSecret(ctx, { orgId, secretId, agentId, chatId, runId });
  */
-export async function resolveSecret(
-  call: Call<WorkerActor>,
-  input: ResolutionRequest & { runId?: string | undefined },
-) {
-  const { deps } = call;
-  const by = auditActor(call.actor, call.requestId);
-  const metadata = { agentId: input.agentId, chatId: input.chatId ?? null, runId: input.runId ?? null };
-  const { secret, decision } = await deps.decisions.decide(deps.storage, input);
-  if (!decision.allowed) {
-    await deps.accessLog.record(by, {
-      action: 'secret.access_denied',
-      targetType: 'secret',
-      targetId: input.secretId,
-      metadata: { ...metadata, reason: decision.reason },
-    });
-    throw new TRPCError({ code: 'FORBIDDEN', message: `The secret may not be used here: ${decision.reason}` });
-  }
-  const value = await openSecret(
-    deps,
-    { orgId: input.orgId, secretId: input.secretId, version: secret.version },
-    secret.value,
-  );
-  await deps.accessLog.record(by, {
-    action: 'secret.access',
-    targetType: 'secret',
-    targetId: input.secretId,
-    metadata: { ...metadata, version: secret.version, via: decision.via },
-  });
-  return { id: input.secretId, version: secret.version, value };
+export async function resolveSecret(call: Call<WorkerActor>, input: ResolutionRequest & RunContext) {
+  const grant = await secretGrant(call, input);
+  const [value] = await deliver(call, [grant]);
+  return { id: input.secretId, version: grant.version, value: value! };
 }
 
 /**
@@ -170,9 +146,9 @@ export async function agentRuntimeConfig(
     provider: {
       id: agent.provider_id,
       name: agent.provider_name,
-      providerType: agent.provider_type,
+      providerType: agent.provider_type as ProviderTypeName,
       kind: agent.kind,
-      config: agent.config,
+      config: providerTypeOf(agent.provider_type).stored.parse(agent.config),
       secretRef: agent.secret_ref,
       secretVersion: agent.secret_version,
       needsConfiguration: agent.needs_configuration,
@@ -192,57 +168,25 @@ export async function agentRuntimeConfig(
 
 /**
  * The bearer token of an MCP server attached to the agent (dual read: its secret, else the legacy
- * token), audited as `secret.access`.
+ * token; or its OAuth access token), audited as `secret.access`.
  */
 export async function resolveMcpToken(
   call: Call<WorkerActor>,
-  input: {
-    orgId: string;
-    agentId: string;
-    mcpServerId: string;
-    chatId?: string | undefined;
-    runId?: string | undefined;
-  },
+  input: RunContext & { orgId: string; mcpServerId: string },
 ) {
-  const { deps } = call;
-  const attached = await deps.db
-    .selectFrom('agent_mcp_servers as am')
-    .innerJoin('agents as a', 'a.id', 'am.agent_id')
-    .select('am.mcp_server_id')
-    .where('am.agent_id', '=', input.agentId)
-    .where('am.mcp_server_id', '=', input.mcpServerId)
-    .where('a.org_id', '=', input.orgId)
-    .executeTakeFirst();
-  if (!attached) throw notFound('MCP server of this agent');
-  const by = auditActor(call.actor, call.requestId);
-  const runMetadata = { agentId: input.agentId, chatId: input.chatId ?? null, runId: input.runId ?? null };
-  const server = await deps.db
-    .selectFrom('mcp_servers')
-    .select(mcpAuthOf.as('auth'))
-    .where('id', '=', input.mcpServerId)
-    .executeTakeFirstOrThrow();
-  if (server.auth === 'oauth') {
-    const token = await resolveOAuthToken(deps, by, input.orgId, input.mcpServerId);
-    await deps.accessLog.record(by, {
-      action: 'secret.access',
-      targetType: 'mcpServer',
-      targetId: input.mcpServerId,
-      metadata: { ...runMetadata, source: 'oauth', version: token.version },
-    });
-    return { value: token.value, secretId: null, version: token.version, expiresAt: isoOrNull(token.expiresAt) };
-  }
-  const credential = await mcpCredential(deps, input.orgId, input.mcpServerId);
-  if (credential.token === null) throw notFound('Credential of this MCP server');
-  await deps.accessLog.record(by, {
-    action: 'secret.access',
-    targetType: 'mcpServer',
-    targetId: input.mcpServerId,
-    metadata: {
-      ...runMetadata,
-      source: credential.source,
-      secretId: credential.secretId,
-      version: credential.version,
-    },
-  });
-  return { value: credential.token, secretId: credential.secretId, version: credential.version, expiresAt: null };
+  const grant = await mcpTokenGrant(call, input);
+  const [value] = await deliver(call, [grant]);
+  return {
+    value: value!,
+    secretId: grant.secretId,
+    version: grant.version,
+    expiresAt: isoOrNull(grant.expiresAt),
+  };
+}
+
+/** An infra secret (e.g. the AI Gateway token), audited in the worker's org. */
+export async function readInfraSecret(call: Call<WorkerActor>, name: string) {
+  const grant = await infraGrant(call, name);
+  const [value] = await deliver(call, [grant]);
+  return { name, version: grant.version, value: value! };
 }

@@ -183,6 +183,15 @@ export async function resolveOAuthToken(deps: Deps, actor: AuditActor, orgId: st
   }
 }
 
+/**
+ * Whether a copy of the access token at `version` is still the connection's current one and
+ * outside the refresh skew: a runtime holding it need not be sent the value again.
+ */
+export async function accessTokenCurrent(deps: Deps, orgId: string, serverId: string, version: number) {
+  const row = await readConnection(deps.db, orgId, serverId);
+  return !!row && row.version === version && !!fresh(row, deps.config.mcpOAuthRefreshSkewMs);
+}
+
 /** Current versions of OAuth connections among `ids` (for a runtime's re-check after reconnecting). */
 export async function connectionVersions(db: Kysely<Database>, orgId: string, ids: string[]) {
   if (ids.length === 0) return [];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { displayName, id, text, timestamp } from '../core/schemas';
+import { displayName, id, timestamp } from '../core/schemas';
+import { PROVIDER_TYPE_NAMES, PROVIDER_TYPES, type ProviderTypeName } from './types';
 
 /** Model vendors reachable through Cloudflare AI Gateway's unified API (`kind/model`). */
 export const PROVIDER_KINDS = [
@@ -22,50 +23,72 @@ export const PROVIDER_KINDS = [
 
 export const kind = z.enum(PROVIDER_KINDS);
 
-/** Cloudflare's routing config: the account (32 hex digits) and the gateway's name. */
-export const cloudflareConfig = z.strictObject({
-  accountId: text({ max: 32 }).regex(/^[0-9a-f]{32}$/i, {
-    error: 'must be a Cloudflare account id (32 hexadecimal digits)',
-  }),
-  gateway: text({ max: 64 }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
-    error: 'must be a gateway name: letters, digits, "-" and "_", at most 64',
-  }),
-});
-
 /**
- * `providerType` is the discriminator (stored, returned, and checked): a direct provider later
- * becomes a second type with its own `config`, and callers of this one do not change.
+ * `providerType` is the discriminator (stored, returned, and checked): each type in the registry
+ * (`./types`) brings its own `config`, and callers of the others do not change.
  */
-export const providerType = z.enum(['cloudflare-ai-gateway']);
+export const providerType = z.enum(PROVIDER_TYPE_NAMES);
 
-export const createProviderInput = z.strictObject({
-  providerType,
-  name: displayName(100),
-  kind,
-  secretRef: id,
-  config: cloudflareConfig,
-});
+/** One member per type, so `config` is checked against the schema of the `providerType` given. */
+function unionOf<M extends z.ZodObject>(member: (type: ProviderTypeName) => z.ZodObject) {
+  return z.discriminatedUnion('providerType', PROVIDER_TYPE_NAMES.map(member) as unknown as [M, ...M[]]);
+}
+
+/** The config of any type, checked field by field; which type's it must be depends on `providerType`. */
+const anyConfig = z.union(
+  PROVIDER_TYPE_NAMES.map((t) => PROVIDER_TYPES[t].config) as unknown as [
+    ProviderConfigSchema,
+    ...ProviderConfigSchema[],
+  ],
+);
+type ProviderConfigSchema = (typeof PROVIDER_TYPES)[ProviderTypeName]['config'];
+
+/** An object, not a union of per-type objects, so that it can be listed in the OpenAPI document. */
+export const createProviderInput = z
+  .strictObject({ providerType, name: displayName(100), kind, secretRef: id, config: anyConfig })
+  .superRefine((input, ctx) => {
+    const parsed = PROVIDER_TYPES[input.providerType].config.safeParse(input.config);
+    for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ ...issue, path: ['config', ...issue.path] });
+  });
 
 export const updateProviderInput = z.strictObject({
   id,
   name: displayName(100).optional(),
   kind: kind.optional(),
   secretRef: id.optional(),
-  config: cloudflareConfig.optional(),
+  config: anyConfig.optional(),
 });
 
-export const provider = z.strictObject({
-  id,
-  orgId: id,
-  name: z.string(),
-  providerType,
-  kind: z.string(),
-  secretRef: id.nullable(),
-  config: z.strictObject({ accountId: z.string().optional(), gateway: z.string().optional() }),
-  /** Migrated from the legacy platform without account or gateway: agents cannot run on it yet. */
-  needsConfiguration: z.boolean(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-});
+const outputMember = <T extends ProviderTypeName>(type: T) =>
+  z.strictObject({
+    id,
+    orgId: id,
+    name: z.string(),
+    providerType: z.literal(type),
+    kind: z.string(),
+    secretRef: id.nullable(),
+    config: z.strictObject(PROVIDER_TYPES[type].stored.shape),
+    /** Migrated from the legacy platform without its config: agents cannot run on it yet. */
+    needsConfiguration: z.boolean(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  });
+export const provider =
+  unionOf<{ [T in ProviderTypeName]: ReturnType<typeof outputMember<T>> }[ProviderTypeName]>(outputMember);
 
 export type Provider = z.infer<typeof provider>;
+
+const runtimeMember = <T extends ProviderTypeName>(type: T) =>
+  z.strictObject({
+    id,
+    name: z.string(),
+    providerType: z.literal(type),
+    kind: z.string(),
+    config: z.strictObject(PROVIDER_TYPES[type].stored.shape),
+    secretRef: id.nullable(),
+    secretVersion: z.number().int().nullable(),
+    needsConfiguration: z.boolean(),
+  });
+/** A provider as the agents runtime sees it: its key by reference and version, never a value. */
+export const runtimeProvider =
+  unionOf<{ [T in ProviderTypeName]: ReturnType<typeof runtimeMember<T>> }[ProviderTypeName]>(runtimeMember);

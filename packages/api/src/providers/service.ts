@@ -1,4 +1,4 @@
-import type { Database, ProviderConfig } from '@strongroom/db';
+import type { Database } from '@strongroom/db';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import { appendAudit } from '../audit/service';
@@ -9,6 +9,7 @@ import { iso } from '../core/schemas';
 import { findSecret } from '../secrets/store';
 import type { ProvidersTable } from '@strongroom/db';
 import type { createProviderInput, Provider, updateProviderInput } from './schemas';
+import { providerTypeOf } from './types';
 
 type ProviderRow = Selectable<ProvidersTable>;
 
@@ -17,17 +18,22 @@ function toProvider(row: ProviderRow): Provider {
     id: row.id,
     orgId: row.org_id,
     name: row.name,
-    providerType: row.provider_type,
+    providerType: row.provider_type as Provider['providerType'],
     kind: row.kind,
     secretRef: row.secret_ref,
-    config: {
-      ...(row.config.accountId ? { accountId: row.config.accountId } : {}),
-      ...(row.config.gateway ? { gateway: row.config.gateway } : {}),
-    },
+    config: providerTypeOf(row.provider_type).stored.parse(row.config),
     needsConfiguration: row.needs_configuration,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
+}
+
+/** An update's config, checked against the provider's own type (the input accepts any type's). */
+function configFor(type: string, config: unknown) {
+  const parsed = providerTypeOf(type).config.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw badInput(['config', ...issue.path].join('.'), `config is not a ${type} config: ${issue.message}`);
 }
 
 /**
@@ -108,7 +114,8 @@ export async function updateProvider(call: Call, input: z.output<typeof updatePr
   return call.deps.db.transaction().execute(async (trx) => {
     const current = await lockProvider(trx, actor.orgId, input.id);
     if (input.secretRef) await requireProviderKey(trx, actor.orgId, input.secretRef);
-    const config: ProviderConfig = input.config ?? current.config;
+    const type = providerTypeOf(current.provider_type);
+    const config = input.config === undefined ? current.config : configFor(current.provider_type, input.config);
     const secretRef = input.secretRef ?? current.secret_ref;
     const row = await trx
       .updateTable('providers')
@@ -117,7 +124,7 @@ export async function updateProvider(call: Call, input: z.output<typeof updatePr
         ...(input.kind === undefined ? {} : { kind: input.kind }),
         secret_ref: secretRef,
         config: JSON.stringify(config),
-        needs_configuration: !(secretRef && config.accountId && config.gateway),
+        needs_configuration: !(secretRef && type.config.safeParse(config).success),
         updated_at: sql<Date>`now()`,
       })
       .where('id', '=', current.id)
