@@ -38,6 +38,14 @@ export function createSecretCache(options: {
     (entry.expiresAt === undefined || now() < entry.expiresAt - margin) &&
     entry.version >= (floor.get(entry.secretId) ?? 0);
 
+  /** Where invalidations stood when a resolution started: it is stored only if none hit its secret since. */
+  const mark = () => new Map(generation);
+  const store = (key: string, value: CachedValue, since: Map<string, number>) => {
+    const unchanged = (generation.get(value.secretId) ?? 0) === (since.get(value.secretId) ?? 0);
+    if (unchanged && value.version >= (floor.get(value.secretId) ?? 0))
+      entries.set(key, { ...value, fetchedAt: now() });
+  };
+
   return {
     /** The cached value for `key`, or the single in-flight resolution of it. */
     async get(key: string, resolve: () => Promise<CachedValue>): Promise<CachedValue & { hit: boolean }> {
@@ -47,19 +55,32 @@ export function createSecretCache(options: {
       if (!pending) {
         pending = resolve();
         inflight.set(key, pending);
-        const started = new Map(generation);
+        const since = mark();
         pending
-          .then((value) => {
-            const unchanged = (generation.get(value.secretId) ?? 0) === (started.get(value.secretId) ?? 0);
-            if (unchanged && value.version >= (floor.get(value.secretId) ?? 0)) {
-              entries.set(key, { ...value, fetchedAt: now() });
-            }
-          })
+          .then((value) => store(key, value, since))
           .catch(() => {})
           .finally(() => inflight.delete(key));
       }
       return { ...(await pending), hit: false };
     },
+
+    /** The value cached for `key` if it may still be used (within max age, expiry and version floor). */
+    peek(key: string): CachedValue | undefined {
+      const entry = entries.get(key);
+      return fresh(entry) ? entry : undefined;
+    },
+
+    /** Usable entries whose key starts with `prefix`. */
+    under(prefix: string): CachedValue[] {
+      const out: CachedValue[] = [];
+      for (const [key, entry] of entries) if (key.startsWith(prefix) && fresh(entry)) out.push(entry);
+      return out;
+    },
+
+    mark,
+
+    /** Stores a value resolved elsewhere, unless its secret was invalidated since `mark()`. */
+    store,
 
     /** Drops every entry of a secret; versions below `minVersion` are refused from now on. */
     drop(secretId: string, minVersion = 0): void {

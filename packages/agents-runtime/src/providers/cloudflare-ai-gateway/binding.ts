@@ -1,4 +1,4 @@
-import { AgentsRuntimeError } from './errors';
+import { AgentsRuntimeError } from '../../errors';
 
 /** Cloudflare's AI Gateway; tests and self-hosted setups point elsewhere. */
 export const DEFAULT_GATEWAY_BASE_URL = 'https://gateway.ai.cloudflare.com';
@@ -36,6 +36,8 @@ export function gatewayBinding(target: GatewayTarget) {
         throw new AgentsRuntimeError(
           'GATEWAY_UNREACHABLE',
           `The AI Gateway at ${new URL(base).host} could not be reached`,
+          {},
+          { cause: err },
         );
       }
     },
