@@ -154,7 +154,7 @@ export function createResolver(deps: {
           orgId: input.orgId,
           agentId: input.agentId,
           ...(input.chatId ? { chatId: input.chatId } : {}),
-          held: Object.fromEntries([...held].map(([id, v]) => [id, v.version])),
+          held: [...held].map(([id, v]) => ({ id, version: v.version })),
           ownInfraSecrets: Object.keys(deps.ownInfraSecrets),
         }),
       'AGENT_NOT_FOUND',

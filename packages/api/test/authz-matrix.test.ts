@@ -125,6 +125,11 @@ const ROWS: Record<string, Row> = {
     input: (f) => ({ orgId: f.orgId, agentId: f.agentId }),
     foreignIsNotFound: true,
   },
+  'internal.runCredentials': {
+    role: 'worker',
+    input: (f) => ({ orgId: f.orgId, agentId: f.agentId }),
+    foreignIsNotFound: true,
+  },
   'internal.resolveMcpToken': {
     role: 'worker',
     input: (f) => ({ orgId: f.orgId, agentId: f.agentId, mcpServerId: f.mcpServerId }),

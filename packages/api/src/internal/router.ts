@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { infraSecretVersions } from '../infra-secrets/service';
-import { id, text } from '../core/schemas';
+import { id, INT32_MAX, text } from '../core/schemas';
 import { router, workerProcedure } from '../core/trpc';
 import { notFound } from '../core/errors';
 import { runtimeProvider } from '../providers/schemas';
@@ -66,7 +66,7 @@ export const internalRouter = router({
   /**
    * One call per run: the agent's config and every credential the run needs (provider key, the
    * provider type's infra secrets, MCP tokens), each authorised and audited as the per-value
-   * procedures do. `held` names values the runtime has cached (id → version): those still current
+   * procedures do. `held` names values the runtime has cached, with versions: those still current
    * come back with `value: null`. Sent as POST by the client.
    */
   runCredentials: forOrg
@@ -75,9 +75,9 @@ export const internalRouter = router({
         orgId: id,
         ...runContext,
         held: z
-          .record(text({ min: 1, max: 100 }), z.number().int().min(0))
-          .refine((held) => Object.keys(held).length <= 500, { error: 'may name at most 500 values' })
-          .default({}),
+          .array(z.strictObject({ id: text({ min: 1, max: 100 }), version: z.number().int().min(0).max(INT32_MAX) }))
+          .max(500)
+          .default([]),
         ownInfraSecrets: z.array(infraName).max(100).default([]),
       }),
     )
@@ -91,7 +91,9 @@ export const internalRouter = router({
         }),
       }),
     )
-    .query(({ ctx, input }) => runCredentials(ctx, input)),
+    .query(({ ctx, input }) =>
+      runCredentials(ctx, { ...input, held: new Map(input.held.map((h) => [h.id, h.version])) }),
+    ),
   /**
    * The bearer token of one of the agent's MCP servers (its secret, the legacy token, or a valid
    * OAuth access token, refreshed when near `expiresAt`); PRECONDITION_FAILED reason

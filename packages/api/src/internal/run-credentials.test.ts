@@ -90,13 +90,11 @@ describe('internal.runCredentials', () => {
 
   it('values the caller holds at the current version are authorised again but not sent; a rotated one is', async () => {
     const first = await worker.internal.runCredentials({ orgId: app.orgA.orgId, agentId });
-    const held = Object.fromEntries(
-      [
-        first.credentials.provider,
-        ...Object.values(first.credentials.infra),
-        ...Object.values(first.credentials.mcpServers),
-      ].map((c) => [c.id, c.version]),
-    );
+    const held = [
+      first.credentials.provider,
+      ...Object.values(first.credentials.infra),
+      ...Object.values(first.credentials.mcpServers),
+    ].map((c) => ({ id: c.id, version: c.version }));
     const before = (await accessRows()).length;
     const again = await worker.internal.runCredentials({ orgId: app.orgA.orgId, agentId, held });
     expect(again.credentials.provider).toEqual({ id: keyId, version: 1, value: null, expiresAt: null });

@@ -10,7 +10,7 @@ import { agentRuntimeConfig } from './service';
 export interface RunCredentialsInput extends RunContext {
   orgId: string;
   /** Values the runtime already holds, by the id it caches them under: sent back only if changed. */
-  held: Record<string, number>;
+  held: ReadonlyMap<string, number>;
   /** Infra secrets the runtime has from its own configuration (e.g. `AI_GATEWAY_TOKEN`). */
   ownInfraSecrets: readonly string[];
 }
@@ -37,7 +37,7 @@ type Held = Pick<Grant, 'id' | 'version' | 'expiresAt'> & { held: true };
  * `infraSecret`). A value the caller holds at the current version comes back as `value: null`;
  * every other value is audited as those procedures audit it, and all audit rows commit (one
  * group) before any value is returned. Any refusal fails the whole call.
- * @example const { config, credentials } = await runCredentials(ctx, { orgId, agentId, held: {}, ownInfraSecrets: [] });
+ * @example const { config, credentials } = await runCredentials(ctx, { orgId, agentId, held: new Map(), ownInfraSecrets: [] });
  */
 export async function runCredentials(call: Call<WorkerActor>, input: RunCredentialsInput) {
   const { deps } = call;
@@ -54,7 +54,7 @@ export async function runCredentials(call: Call<WorkerActor>, input: RunCredenti
     );
   }
   const run: RunContext = { agentId: input.agentId, chatId: input.chatId, runId: input.runId };
-  const heldAt = (id: string, version: number | null) => version !== null && input.held[id] === version;
+  const heldAt = (id: string, version: number | null) => version !== null && input.held.get(id) === version;
   const unlessHeld = (grant: Grant): Grant | Held =>
     heldAt(grant.id, grant.version) ? { id: grant.id, version: grant.version, expiresAt: null, held: true } : grant;
 
@@ -63,7 +63,7 @@ export async function runCredentials(call: Call<WorkerActor>, input: RunCredenti
     // Being attached to the agent is what authorises an MCP token; the config query just checked that.
     if (server.secretRef && heldAt(server.secretRef, server.secretVersion))
       return { id: server.secretRef, version: server.secretVersion!, expiresAt: null, held: true };
-    const heldOAuth = server.auth === 'oauth' ? input.held[server.id] : undefined;
+    const heldOAuth = server.auth === 'oauth' ? input.held.get(server.id) : undefined;
     if (heldOAuth !== undefined && (await accessTokenCurrent(deps, input.orgId, server.id, heldOAuth)))
       return { id: server.id, version: heldOAuth, expiresAt: null, held: true };
     return mcpTokenGrant(call, { orgId: input.orgId, mcpServerId: server.id, ...run }).catch((err: unknown) => {
