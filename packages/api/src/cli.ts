@@ -10,6 +10,7 @@ import { registerInfraSecretCommands } from './infra-secrets/commands';
 import { registerKekCommands } from './kek/commands';
 import { bootstrapIfEmpty, createOrg, createWorkerToken } from './orgs/service';
 import { buildServer } from './server';
+import { registerUserCommands } from './user-cli';
 
 /** Stop waiting for in-flight requests after this long on SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -114,6 +115,7 @@ registerKekCommands(program);
 registerInfraSecretCommands(program);
 registerBackfillCommands(program);
 registerAuditCommands(program);
+registerUserCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`strongroom: ${err instanceof Error ? err.message : String(err)}`);

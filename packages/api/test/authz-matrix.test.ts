@@ -47,6 +47,8 @@ const ROWS: Record<string, Row> = {
     input: () => ({ scope: 'org', format: 'dotenv', content: `M_${crypto.randomUUID().slice(0, 8)}=v`, dryRun: true }),
   },
   'secrets.options': { role: 'member', input: () => ({}) },
+  'secrets.export': { role: 'admin', input: () => ({ namespace: 'matrix' }) },
+  'secrets.runEnv': { role: 'admin', input: () => ({ namespace: 'matrix', command: 'env' }) },
   'grants.list': { role: 'admin', input: (f) => ({ secretId: f.secretId }), foreignIsNotFound: true },
   'grants.add': {
     role: 'admin',

@@ -5,6 +5,8 @@ export const AUDIT_ACTIONS = [
   'secret.rotate',
   'secret.delete',
   'secret.reveal',
+  'secret.export',
+  'secret.run',
   'secret.rollback',
   'secret.access',
   'secret.access_denied',

@@ -51,6 +51,7 @@ const envSchema = z.object({
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REVEAL_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  EXPORT_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DB_PREPARED_STATEMENTS: z.stringbool().default(true),
   DATA_KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(3_600_000).default(300_000),
@@ -98,6 +99,8 @@ const configSchema = envSchema.transform((e) => {
     logLevel: e.LOG_LEVEL,
     /** Reveals (and MCP validations that send a secret) allowed per user per minute. */
     revealRateLimit: e.REVEAL_RATE_LIMIT,
+    /** Whole-namespace reveals (`secrets.export`, `secrets.runEnv`) allowed per user per minute. */
+    exportRateLimit: e.EXPORT_RATE_LIMIT,
     dbPoolSize: e.DB_POOL_SIZE,
     /** Hot-path queries as named prepared statements; false behind a pooler that cannot carry them. */
     dbPreparedStatements: e.DB_PREPARED_STATEMENTS,

@@ -1,18 +1,10 @@
 import type { Command } from 'commander';
+import { readStdin } from '../core/stdin';
 import { withOperatorDeps } from '../operator';
 import { MAX_VALUE_BYTES } from '../secrets/schemas';
 import { setInfraSecret } from './service';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-/** All of standard input, without the one trailing newline a shell or `echo` adds. */
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
-}
 
 /** `strongroom infra-secret set <name>`: the value comes from standard input, never from argv. */
 export function registerInfraSecretCommands(program: Command): void {

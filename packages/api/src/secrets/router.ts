@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import { id } from '../core/schemas';
 import { adminProcedure, memberProcedure, openapi, router } from '../core/trpc';
+import { exportNamespace, runEnv } from './bulk-reveal';
 import { importSecrets } from './import';
 import {
   createSecretInput,
+  exportInput,
+  exportOutput,
   importInput,
   importOutput,
   listSecretsInput,
   optionsInput,
   revealInput,
   rollbackInput,
+  runEnvInput,
+  runEnvOutput,
   scope,
   secretMeta,
   updateSecretInput,
@@ -50,6 +55,18 @@ export const secretsRouter = router({
     .input(revealInput)
     .output(z.strictObject({ id, version: z.number().int(), value: z.string() }))
     .mutation(({ ctx, input }) => secrets.revealSecret(ctx, input)),
+  /** A whole namespace as a `.env` file: admin only, audited as one row, its own rate limit. */
+  export: adminProcedure
+    .meta(openapi('POST', '/secrets.export'))
+    .input(exportInput)
+    .output(exportOutput)
+    .mutation(({ ctx, input }) => exportNamespace(ctx, input)),
+  /** A whole namespace for `strongroom run`, audited with the command's name; as export otherwise. */
+  runEnv: adminProcedure
+    .meta(openapi('POST', '/secrets.runEnv'))
+    .input(runEnvInput)
+    .output(runEnvOutput)
+    .mutation(({ ctx, input }) => runEnv(ctx, input)),
   versions: adminProcedure
     .meta(openapi('GET', '/secrets.versions'))
     .input(byId)

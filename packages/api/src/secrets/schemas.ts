@@ -72,6 +72,26 @@ export const revealInput = z.strictObject({ id, reason: text({ max: 500 }).optio
 export const rollbackInput = z.strictObject({ id, toVersion: versionNumber });
 export const optionsInput = z.strictObject({ scope: scope.optional() }).prefault({});
 
+export const exportInput = z.strictObject({ namespace: namespace.default('default') });
+/** The program `strongroom run` starts, by name only: its path and arguments may hold secrets. */
+export const runEnvInput = z.strictObject({
+  namespace: namespace.default('default'),
+  command: text({ max: 255 }).regex(/^[^/\\]+$/, { error: "must be the program's name only, without a path" }),
+});
+
+const revealedEntry = z.strictObject({ id, name: z.string(), version: z.number().int(), value: z.string() });
+const skippedEntry = z.strictObject({
+  id,
+  name: z.string(),
+  reason: z.enum(['UNSEALED', 'NOT_DOTENV_SAFE', 'NOT_ENV_SAFE']),
+});
+export const runEnvOutput = z.strictObject({
+  namespace: z.string(),
+  entries: z.array(revealedEntry),
+  skipped: z.array(skippedEntry),
+});
+export const exportOutput = runEnvOutput.extend({ dotenv: z.string() });
+
 export const usedBy = z.strictObject({ type: z.enum(['provider', 'mcpServer']), id, name: z.string() });
 
 /** The whitelist of what a secret may show: there is no value field, masked or otherwise. */

@@ -51,13 +51,15 @@ export function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
   });
 }
 
-/** Runs a `strongroom` command to completion. */
+/** Runs a `strongroom` command to completion, with `input` (if given) on its standard input. */
 export function runCli(
   args: string[],
   env: Record<string, string>,
+  input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...STRONGROOM_COMMAND, ...args], { env: { ...process.env, ...env } });
+    if (input !== undefined) child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -9,6 +9,8 @@ const ACTIONS: Record<AuditAction, true> = {
   'secret.rotate': true,
   'secret.delete': true,
   'secret.reveal': true,
+  'secret.export': true,
+  'secret.run': true,
   'secret.rollback': true,
   'secret.access': true,
   'secret.access_denied': true,
