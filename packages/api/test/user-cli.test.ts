@@ -53,6 +53,11 @@ function expectOneLineError(result: { code: number | null; stderr: string }, pat
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
+/** Makes a secret write-only (the column only goes from true to false). */
+async function writeOnly(secret: { id: string }) {
+  await app.deps.db.updateTable('secrets').set({ revealable: false }).where('id', '=', secret.id).execute();
+}
+
 async function auditRows(action: 'secret.export' | 'secret.run', actorId: string) {
   const { items } = await app.caller(app.orgA.adminToken).audit.list({ action, actorId });
   return items;
@@ -157,12 +162,16 @@ describe('strongroom secrets export', SLOW, () => {
     for (const [name, value] of Object.entries(values))
       await sr.secrets.create({ name, value, scope: 'org', namespace: 'cli-export' });
     await sr.secrets.create({ name: 'WIN_PATH', value: 'C:\\dir\\', scope: 'org', namespace: 'cli-export' });
+    await writeOnly(
+      await sr.secrets.create({ name: 'VAULT_ONLY', value: canary, scope: 'org', namespace: 'cli-export' }),
+    );
 
     const exported = await runCli(['secrets', 'export', '--namespace', 'cli-export'], admin.env);
     expect(exported.code, exported.stderr).toBe(0);
     expect(parse(exported.stdout)).toEqual(values);
     expect(exported.stderr).toBe(
-      'strongroom: left out WIN_PATH: no quoting makes dotenv read its value back unchanged\n',
+      'strongroom: left out VAULT_ONLY: it is write-only (only the runtime may use its value)\n' +
+        'strongroom: left out WIN_PATH: no quoting makes dotenv read its value back unchanged\n',
     );
 
     const json = await runCli(['secrets', 'export', '--namespace', 'cli-export', '--json'], admin.env);
@@ -175,7 +184,7 @@ describe('strongroom secrets export', SLOW, () => {
     expect(rows[0]).toMatchObject({ targetType: 'namespace', targetId: 'cli-export' });
     const named = rows[0]!.metadata as { secrets: { name: string }[]; skipped: { name: string }[] };
     expect(named.secrets.map((s) => s.name)).toEqual(Object.keys(values).sort());
-    expect(named.skipped.map((s) => s.name)).toEqual(['WIN_PATH']);
+    expect(named.skipped.map((s) => s.name)).toEqual(['VAULT_ONLY', 'WIN_PATH']);
     expect(findCanary(JSON.stringify(rows), canary)).toEqual([]);
   });
 
@@ -212,14 +221,16 @@ describe('strongroom run', SLOW, () => {
     await sr.secrets.create({ name: 'API_KEY', value: canary, scope: 'agent', namespace: 'cli-run' });
     await sr.secrets.create({ name: 'MULTI', value: 'a\nb c', scope: 'org', namespace: 'cli-run' });
     await sr.secrets.create({ name: 'HAS_NUL', value: 'a\0b', scope: 'org', namespace: 'cli-run' });
+    await writeOnly(await sr.secrets.create({ name: 'WO_KEY', value: canary, scope: 'org', namespace: 'cli-run' }));
 
     const script =
-      'const e = process.env; process.stdout.write(JSON.stringify([e.API_KEY, e.MULTI, e.STRONGROOM_TOKEN ?? null, e.HAS_NUL ?? null]))';
+      'const e = process.env; process.stdout.write(JSON.stringify([e.API_KEY, e.MULTI, e.STRONGROOM_TOKEN ?? null, e.HAS_NUL ?? null, e.WO_KEY ?? null]))';
     const seen = await runCli(['run', '--namespace', 'cli-run', '--', node, '-e', script, 'ARG-MARKER'], admin.env);
     expect(seen.code, seen.stderr).toBe(0);
-    expect(JSON.parse(seen.stdout)).toEqual([canary, 'a\nb c', null, null]);
+    expect(JSON.parse(seen.stdout)).toEqual([canary, 'a\nb c', null, null, null]);
     expect(seen.stderr).toBe(
-      'strongroom: left out HAS_NUL: its value holds a NUL character, which an environment variable cannot\n',
+      'strongroom: left out HAS_NUL: its value holds a NUL character, which an environment variable cannot\n' +
+        'strongroom: left out WO_KEY: it is write-only (only the runtime may use its value)\n',
     );
 
     const seven = await runCli(['run', '--namespace', 'cli-run', '--', node, '-e', 'process.exit(7)'], admin.env);
@@ -238,7 +249,7 @@ describe('strongroom run', SLOW, () => {
     const meta = rows[2]!.metadata as { namespace: string; secrets: { name: string }[]; skipped: { name: string }[] };
     expect(meta.namespace).toBe('cli-run');
     expect(meta.secrets.map((s) => s.name)).toEqual(['API_KEY', 'MULTI']);
-    expect(meta.skipped.map((s) => s.name)).toEqual(['HAS_NUL']);
+    expect(meta.skipped.map((s) => s.name)).toEqual(['HAS_NUL', 'WO_KEY']);
     const text = JSON.stringify(rows);
     expect(findCanary(text, canary)).toEqual([]);
     expect(text).not.toContain('ARG-MARKER');

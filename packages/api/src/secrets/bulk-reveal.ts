@@ -15,7 +15,7 @@ export const EXPORT_WINDOW_MS = 60_000;
 export const exportLimitKey = (userId: string) => `export:user:${userId}`;
 
 /** Why a secret of the namespace was left out; its value never leaves the server. */
-export type SkipReason = 'UNSEALED' | 'NOT_DOTENV_SAFE' | 'NOT_ENV_SAFE';
+export type SkipReason = 'WRITE_ONLY' | 'UNSEALED' | 'NOT_DOTENV_SAFE' | 'NOT_ENV_SAFE';
 
 type Purpose = { action: 'secret.export' } | { action: 'secret.run'; command: string };
 
@@ -34,7 +34,7 @@ async function revealNamespace(call: Call, namespace: string, purpose: Purpose) 
   await consumeRateLimit(deps.db, exportLimitKey(actor.userId), deps.config.exportRateLimit, EXPORT_WINDOW_MS);
   const rows = await deps.db
     .selectFrom('secrets')
-    .select(['id', 'name', 'version', 'value'])
+    .select(['id', 'name', 'version', 'value', 'revealable'])
     .where('org_id', '=', actor.orgId)
     .where('namespace', '=', namespace)
     .orderBy('name')
@@ -47,12 +47,12 @@ async function revealNamespace(call: Call, namespace: string, purpose: Purpose) 
     });
   }
   const opened = await Promise.all(
-    rows.map(async (row) => {
-      const value = row.value
-        ? await openSecretValue(deps, secretContext(actor.orgId, row.id, row.version), row.value)
-        : undefined;
-      const reason: SkipReason | undefined = value === undefined ? 'UNSEALED' : unfit[purpose.action](value);
-      return { id: row.id, name: row.name, version: row.version, value, reason };
+    rows.map(async ({ value: sealed, revealable, ...meta }) => {
+      // A write-only secret is never opened here: only the runtime may use its value.
+      if (!revealable) return { ...meta, value: undefined, reason: 'WRITE_ONLY' as const };
+      if (!sealed) return { ...meta, value: undefined, reason: 'UNSEALED' as const };
+      const value = await openSecretValue(deps, secretContext(actor.orgId, meta.id, meta.version), sealed);
+      return { ...meta, value, reason: unfit[purpose.action](value) };
     }),
   );
   const entries = opened.flatMap(({ reason, value, ...meta }) =>

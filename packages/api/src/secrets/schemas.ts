@@ -83,7 +83,7 @@ const revealedEntry = z.strictObject({ id, name: z.string(), version: z.number()
 const skippedEntry = z.strictObject({
   id,
   name: z.string(),
-  reason: z.enum(['UNSEALED', 'NOT_DOTENV_SAFE', 'NOT_ENV_SAFE']),
+  reason: z.enum(['WRITE_ONLY', 'UNSEALED', 'NOT_DOTENV_SAFE', 'NOT_ENV_SAFE']),
 });
 export const runEnvOutput = z.strictObject({
   namespace: z.string(),

@@ -56,6 +56,7 @@ export function printResult(options: OutputOptions, data: unknown, line: string)
 }
 
 const SKIPPED: Record<RouterOutputs['secrets']['runEnv']['skipped'][number]['reason'], string> = {
+  WRITE_ONLY: 'it is write-only (only the runtime may use its value)',
   UNSEALED: 'its legacy value is not sealed yet (restart the server)',
   NOT_DOTENV_SAFE: 'no quoting makes dotenv read its value back unchanged',
   NOT_ENV_SAFE: 'its value holds a NUL character, which an environment variable cannot',
