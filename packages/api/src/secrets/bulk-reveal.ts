@@ -5,7 +5,7 @@ import { AppError } from '../core/errors';
 import { consumeRateLimit } from '../core/rate-limit';
 import { dotenvValue, toDotenv } from './dotenv';
 import type { exportInput, runEnvInput } from './schemas';
-import { openSecretValue, secretContext } from './sealing';
+import { listSecretRows, openSecret } from './store';
 
 /** One export or run reveals at most this many values; a larger namespace is refused whole. */
 export const MAX_BULK_REVEAL = 1000;
@@ -32,14 +32,7 @@ const unfit: Record<Purpose['action'], (value: string) => SkipReason | undefined
 async function revealNamespace(call: Call, namespace: string, purpose: Purpose) {
   const { deps, actor } = call;
   await consumeRateLimit(deps.db, exportLimitKey(actor.userId), deps.config.exportRateLimit, EXPORT_WINDOW_MS);
-  const rows = await deps.db
-    .selectFrom('secrets')
-    .select(['id', 'name', 'version', 'value', 'revealable'])
-    .where('org_id', '=', actor.orgId)
-    .where('namespace', '=', namespace)
-    .orderBy('name')
-    .limit(MAX_BULK_REVEAL + 1)
-    .execute();
+  const rows = await listSecretRows(deps.db, actor.orgId, { namespace, limit: MAX_BULK_REVEAL + 1 });
   if (rows.length > MAX_BULK_REVEAL) {
     throw new AppError('BAD_REQUEST', `Namespace "${namespace}" holds more than ${MAX_BULK_REVEAL} secrets`, {
       field: 'namespace',
@@ -47,11 +40,12 @@ async function revealNamespace(call: Call, namespace: string, purpose: Purpose) 
     });
   }
   const opened = await Promise.all(
-    rows.map(async ({ value: sealed, revealable, ...meta }) => {
+    rows.map(async (row) => {
+      const meta = { id: row.id, name: row.name, version: row.version };
       // A write-only secret is never opened here: only the runtime may use its value.
-      if (!revealable) return { ...meta, value: undefined, reason: 'WRITE_ONLY' as const };
-      if (!sealed) return { ...meta, value: undefined, reason: 'UNSEALED' as const };
-      const value = await openSecretValue(deps, secretContext(actor.orgId, meta.id, meta.version), sealed);
+      if (!row.revealable) return { ...meta, value: undefined, reason: 'WRITE_ONLY' as const };
+      if (!row.value) return { ...meta, value: undefined, reason: 'UNSEALED' as const };
+      const value = await openSecret(deps, { orgId: actor.orgId, secretId: row.id, version: row.version }, row.value);
       return { ...meta, value, reason: unfit[purpose.action](value) };
     }),
   );
