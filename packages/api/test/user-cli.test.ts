@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toDotenv } from '../src/secrets/dotenv';
 import { findCanary, makeCanary } from './support/canary';
 import { createTestApp, startTestServer, type TestApp } from './support/harness';
 import { runCli, STRONGROOM_COMMAND } from './support/processes';
@@ -51,11 +52,6 @@ function expectOneLineError(result: { code: number | null; stderr: string }, pat
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
   expect(result.stderr).toMatch(pattern);
   expect(result.stderr).not.toMatch(/\n\s+at /);
-}
-
-/** Makes a secret write-only (the column only goes from true to false). */
-async function writeOnly(secret: { id: string }) {
-  await app.deps.db.updateTable('secrets').set({ revealable: false }).where('id', '=', secret.id).execute();
 }
 
 async function auditRows(action: 'secret.export' | 'secret.run', actorId: string) {
@@ -162,9 +158,13 @@ describe('strongroom secrets export', SLOW, () => {
     for (const [name, value] of Object.entries(values))
       await sr.secrets.create({ name, value, scope: 'org', namespace: 'cli-export' });
     await sr.secrets.create({ name: 'WIN_PATH', value: 'C:\\dir\\', scope: 'org', namespace: 'cli-export' });
-    await writeOnly(
-      await sr.secrets.create({ name: 'VAULT_ONLY', value: canary, scope: 'org', namespace: 'cli-export' }),
-    );
+    await sr.secrets.create({
+      name: 'VAULT_ONLY',
+      value: canary,
+      scope: 'org',
+      namespace: 'cli-export',
+      revealable: false,
+    });
 
     const exported = await runCli(['secrets', 'export', '--namespace', 'cli-export'], admin.env);
     expect(exported.code, exported.stderr).toBe(0);
@@ -221,7 +221,7 @@ describe('strongroom run', SLOW, () => {
     await sr.secrets.create({ name: 'API_KEY', value: canary, scope: 'agent', namespace: 'cli-run' });
     await sr.secrets.create({ name: 'MULTI', value: 'a\nb c', scope: 'org', namespace: 'cli-run' });
     await sr.secrets.create({ name: 'HAS_NUL', value: 'a\0b', scope: 'org', namespace: 'cli-run' });
-    await writeOnly(await sr.secrets.create({ name: 'WO_KEY', value: canary, scope: 'org', namespace: 'cli-run' }));
+    await sr.secrets.create({ name: 'WO_KEY', value: canary, scope: 'org', namespace: 'cli-run', revealable: false });
 
     const script =
       'const e = process.env; process.stdout.write(JSON.stringify([e.API_KEY, e.MULTI, e.STRONGROOM_TOKEN ?? null, e.HAS_NUL ?? null, e.WO_KEY ?? null]))';
@@ -280,5 +280,53 @@ describe('strongroom run', SLOW, () => {
     expect(await runUntilReady(handles)).toBe(0);
     expect(readFileSync(marker, 'utf8')).toBe('x');
     expect(await runUntilReady(ignores)).toBe(128 + 15);
+  });
+});
+
+describe('strongroom secrets import', SLOW, () => {
+  it('previews with --dry-run, writes nothing on a conflict, and imports a large file in batches', async () => {
+    const admin = await newAdmin();
+    const sr = app.caller(admin.token);
+    const file = join(mkdtempSync(join(tmpdir(), 'sr-import-')), '.env');
+    const values: Record<string, string> = Object.fromEntries(
+      Array.from({ length: 250 }, (_, i) => [`KEY_${i}`, `value ${i} # $HOME 'q'\nline two`]),
+    );
+    const write = () => writeFileSync(file, toDotenv(Object.entries(values).map(([name, value]) => ({ name, value }))));
+    write();
+    const args = ['secrets', 'import', '--file', file, '--namespace', 'cli-import', '--scope', 'agent'];
+    const stored = async () => {
+      const { entries } = await sr.secrets.export({ namespace: 'cli-import' });
+      return Object.fromEntries(entries.map((e) => [e.name, e.value]));
+    };
+
+    const preview = await runCli([...args, '--dry-run', '--json'], admin.env);
+    expect(preview.code, preview.stderr).toBe(0);
+    const previewed = JSON.parse(preview.stdout) as { applied: boolean; results: { status: string }[] };
+    expect(previewed.applied).toBe(false);
+    expect(previewed.results.filter((r) => r.status === 'created')).toHaveLength(250);
+    expect((await sr.secrets.list({ namespace: 'cli-import' })).items).toEqual([]);
+
+    const imported = await runCli(args, admin.env);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toMatch(/importing \[.*\] 250\/250 secrets/);
+    expect(imported.stdout).toMatch(/^KEY_0\s+created$/m);
+    expect(imported.stdout).toMatch(/^250 created$/m);
+    expect(await stored()).toEqual(values);
+
+    const old = values.KEY_7!;
+    values.KEY_7 = 'changed';
+    values.KEY_NEW = 'new';
+    write();
+    const refused = await runCli(args, admin.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^strongroom: 1 name\(s\) exist with another value; nothing was written/m);
+    expect(refused.stdout).toMatch(/^KEY_7\s+conflict$/m);
+    const { KEY_NEW: _new, ...before } = values;
+    expect(await stored()).toEqual({ ...before, KEY_7: old });
+
+    const updated = await runCli([...args, '--on-conflict', 'update'], admin.env);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toMatch(/^249 unchanged, 1 updated, 1 created$/m);
+    expect(await stored()).toEqual(values);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerExportCommand } from './export';
+import { registerImportCommand } from './import';
 import { registerLoginCommand } from './login';
 import { registerRunCommand } from './run';
 import { registerSecretCommands } from './secrets';
@@ -18,5 +19,6 @@ export function registerUserCommands(program: Command): void {
     .showHelpAfterError(false);
   registerSecretCommands(secrets);
   registerExportCommand(secrets);
+  registerImportCommand(secrets);
   registerRunCommand(program);
 }

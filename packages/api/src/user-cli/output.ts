@@ -42,7 +42,8 @@ export function printTable(
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
   table.push(...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell)))));
-  console.log(table.toString());
+  // The table pads every cell, the last column's too: no trailing blanks.
+  console.log(table.toString().replace(/ +$/gm, ''));
 }
 
 export function printJson(data: unknown): void {
