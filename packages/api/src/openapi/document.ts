@@ -89,6 +89,22 @@ function asTrpcResponses(responses: Record<string, Json>): Record<string, Json> 
 }
 
 /**
+ * A union of one schema (a discriminated union with a single member so far) written as that
+ * schema, everywhere in `value`: Redocly's recommended rules refuse a one-schema `oneOf`/`anyOf`.
+ */
+function collapseSingleUnions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(collapseSingleUnions);
+  if (typeof value !== 'object' || value === null) return value;
+  const { oneOf, anyOf, ...rest } = value as Json;
+  const union = (oneOf ?? anyOf) as unknown[] | undefined;
+  const out: Json = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, collapseSingleUnions(v)]));
+  if (union?.length === 1) return { ...out, ...(collapseSingleUnions(union[0]) as Json) };
+  if (oneOf !== undefined) out.oneOf = collapseSingleUnions(oneOf);
+  if (anyOf !== undefined) out.anyOf = collapseSingleUnions(anyOf);
+  return out;
+}
+
+/**
  * The OpenAPI 3.1 document of every procedure that carries `openapi` meta, rewritten to describe
  * the tRPC wire itself. (trpc-to-openapi's own REST adapter is not used: it turns on zod coercion
  * in the shared input schemas at its first request, which would loosen validation on `/trpc` too.)
@@ -120,5 +136,5 @@ export function buildOpenApiDocument(): OpenAPIObject {
     Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')),
   );
   doc.components = { ...doc.components, schemas: { ...schemas, Error: ERROR_SCHEMA } };
-  return doc;
+  return collapseSingleUnions(doc) as OpenAPIObject;
 }
