@@ -1,6 +1,6 @@
-import type { Database, Statement, Storage } from '@strongroom/db';
+import type { AuditRow, Database, Statement, Storage } from '@strongroom/db';
 import { type Kysely, sql } from 'kysely';
-import { type ChainKey, chainHash, checkpointMac, GENESIS_HASH } from './chain';
+import { type ChainedFields, type ChainKey, chainHash, checkpointMac, GENESIS_HASH } from './chain';
 import { type AuditKeys, NO_ORG } from './keys';
 
 export type VerifyMode = 'incremental' | 'full';
@@ -41,21 +41,12 @@ async function validCheckpoints(db: Kysely<Database>, keys: Pick<AuditKeys, 'byI
   });
 }
 
-interface ChainRow {
-  seq: number;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  request_id: string | null;
-  metadata: unknown;
-  /** As `Date.toISOString()` writes it (milliseconds, truncated like a Date). */
-  created_at: string;
-  prev_hash: string;
-  hash: string;
-  key_id: string | null;
-}
+/** A row as the page query returns it: what the hash covers (the org is the chain's), its hashes and key. */
+type ChainRow = Omit<ChainedFields, 'org_id' | 'created_at'> &
+  Pick<AuditRow, 'prev_hash' | 'hash' | 'key_id'> & {
+    /** As `Date.toISOString()` writes it (milliseconds, truncated like a Date). */
+    created_at: string;
+  };
 
 /**
  * A page of one chain from seq $2 on, through the unique (chain, seq) index; $1 is the chain
