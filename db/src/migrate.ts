@@ -13,7 +13,9 @@ export interface MigrateOutcome {
 export const MIGRATION_BLOCKED = 'MigrationBlocked';
 
 function migratorFor(db: Kysely<any>) {
-  return new Migrator({ db, provider: migrationProvider });
+  // Unordered: a migration that a waiting server needs can sit before the blocked legacy purge,
+  // and a database already past the purge still gets it.
+  return new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
 }
 
 function check(results: MigrationResult[] | undefined, error: unknown, applied: string[]) {

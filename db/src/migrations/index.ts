@@ -3,11 +3,11 @@ import * as legacyPlatform from './2025-03-01T00-00-00-legacy-platform';
 import * as secretsStore from './2026-11-01T00-00-00-secrets-store';
 import * as providerCatalog from './2026-11-10T00-00-00-provider-catalog';
 import * as infraSecrets from './2026-11-15T00-00-00-infra-secrets';
+import * as writeOnlyAndRotation from './2026-11-16T00-00-00-write-only-and-rotation';
 import * as dropLegacyCredentials from './2026-11-20T00-00-00-drop-legacy-credentials';
 import * as oidcIdentities from './2026-12-01T01-00-00-oidc-identities';
 import * as keyedAudit from './2026-12-01T02-00-00-keyed-audit';
 import * as mcpOauth from './2026-12-01T03-00-00-mcp-oauth';
-import * as writeOnlyAndRotation from './2026-12-01T06-00-00-write-only-and-rotation';
 import * as providerTypesOpen from './2026-12-01T10-00-00-provider-types-open';
 
 /**
@@ -19,11 +19,12 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-01T00-00-00-secrets-store': secretsStore,
   '2026-11-10T00-00-00-provider-catalog': providerCatalog,
   '2026-11-15T00-00-00-infra-secrets': infraSecrets,
+  // Before the purge on purpose: a server waiting on the MCP token backfill still reads these columns.
+  '2026-11-16T00-00-00-write-only-and-rotation': writeOnlyAndRotation,
   '2026-11-20T00-00-00-drop-legacy-credentials': dropLegacyCredentials,
   '2026-12-01T01-00-00-oidc-identities': oidcIdentities,
   '2026-12-01T02-00-00-keyed-audit': keyedAudit,
   '2026-12-01T03-00-00-mcp-oauth': mcpOauth,
-  '2026-12-01T06-00-00-write-only-and-rotation': writeOnlyAndRotation,
   '2026-12-01T10-00-00-provider-types-open': providerTypesOpen,
 });
 
