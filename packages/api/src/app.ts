@@ -11,6 +11,7 @@ import { openEnvelope, openKeyring } from './core/keyring';
 import { createPublicUrl, type PublicUrl } from './core/public-url';
 import { createIdentityAuthenticator, type IdentityAuthenticator } from './identity/authenticate';
 import { createDecisionCache, type DecisionCache } from './internal/decision-cache';
+import { createRevealReads, type RevealReads } from './secrets/hot-reads';
 import { sealLegacySecrets } from './secrets/legacy';
 import { createAuthThrottle } from './tokens/auth-throttle';
 import { type Authenticator, createAuthenticator } from './tokens/authenticate';
@@ -33,6 +34,8 @@ export interface AppDeps {
   readonly identity: IdentityAuthenticator | undefined;
   /** Group-committed audit rows for reads (reveals, runtime accesses). */
   readonly accessLog: AccessLog;
+  /** Reveals' rate-limit counts and envelope reads, batched per person. */
+  readonly reveals: RevealReads;
   /** Allowed run-time access decisions, dropped by the org's change events. */
   readonly decisions: DecisionCache;
   /** The audit chain's HMAC keys, sealed under the KEK in the database. */
@@ -87,6 +90,7 @@ export async function openDeps(
       : undefined,
     accessLog: createAccessLog(storage, auditKeys),
     auditKeys,
+    reveals: createRevealReads(storage),
     decisions: createDecisionCache(events),
     publicUrl: createPublicUrl(config.publicUrl),
   };

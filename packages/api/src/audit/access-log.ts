@@ -1,5 +1,6 @@
 import type { Statement, Storage } from '@strongroom/db';
 import type { AuditActor } from '../core/actor';
+import { createBatcher } from '../core/batcher';
 import { isUniqueViolation } from '../core/errors';
 import type { AuditKeys } from './keys';
 import { type AuditEvent, appendAuditRows, type ChainHead, chainLockKey, chainRows } from './service';
@@ -29,14 +30,6 @@ const APPEND: Statement = {
 interface Pending {
   actor: AuditActor;
   event: AuditEvent;
-  done(err?: Error): void;
-}
-
-interface Chain {
-  pending: Pending[];
-  flushing: boolean;
-  /** The head this process last wrote, if it still knows it. */
-  head?: ChainHead | undefined;
 }
 
 /**
@@ -52,18 +45,20 @@ interface Chain {
  * @example await accessLog.record(auditActor(actor, requestId), { action: 'secret.access', targetId });
  */
 export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>, keys: Pick<AuditKeys, 'current'>) {
-  const chains = new Map<string, Chain>();
+  /** The head this process last wrote, per chain, while it still knows it. */
+  const heads = new Map<string, ChainHead>();
 
-  async function appendLocked(chain: Chain, orgId: string | null, entries: readonly Pending[]) {
-    chain.head = undefined;
-    chain.head = await storage.db.transaction().execute((trx) => appendAuditRows(trx, keys, orgId, entries));
+  async function appendLocked(chain: string, orgId: string | null, entries: readonly Pending[]) {
+    heads.delete(chain);
+    heads.set(chain, await storage.db.transaction().execute((trx) => appendAuditRows(trx, keys, orgId, entries)));
   }
 
-  async function append(chain: Chain, orgId: string | null, entries: readonly Pending[]) {
+  async function append(chain: string, orgId: string | null, entries: readonly Pending[]) {
     const key = keys.current;
+    const head = heads.get(chain);
     // Before keying (a migration before it is blocked) there is no key_id column: the locked path only.
-    if (!chain.head || !key) return appendLocked(chain, orgId, entries);
-    const rows = chainRows(key, chain.head, orgId, entries);
+    if (!head || !key) return appendLocked(chain, orgId, entries);
+    const rows = chainRows(key, head, orgId, entries);
     const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
     try {
       await storage.query(APPEND, [
@@ -83,49 +78,46 @@ export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>, keys: Pi
         key.id,
       ]);
     } catch (err) {
-      chain.head = undefined;
+      heads.delete(chain);
       if (!isUniqueViolation(err)) throw err;
       return appendLocked(chain, orgId, entries);
     }
     const last = rows.at(-1)!;
-    chain.head = { seq: last.seq, hash: last.hash };
+    heads.set(chain, { seq: last.seq, hash: last.hash });
   }
 
-  async function flush(key: string, orgId: string | null) {
-    const chain = chains.get(key);
-    if (!chain || chain.flushing || chain.pending.length === 0) return;
-    chain.flushing = true;
-    const batch = chain.pending.splice(0, MAX_BATCH);
-    try {
-      await append(chain, orgId, batch);
-      for (const p of batch) p.done();
-    } catch (err) {
-      if (batch.length === 1) batch[0]!.done(err as Error);
-      // One by one, in order: a row Postgres refuses fails its own read, not its neighbours'.
-      else
+  /** A group's rows; if the group fails, its members one by one, in order, so a row Postgres refuses fails its own read only. */
+  const groups = createBatcher<Pending, Error | undefined>(
+    async (chain, batch) => {
+      const orgId = batch[0]!.actor.orgId;
+      try {
+        await append(chain, orgId, batch);
+        return batch.map(() => undefined);
+      } catch (err) {
+        if (batch.length === 1) return [err as Error];
+        const outcomes: (Error | undefined)[] = [];
         for (const p of batch)
-          await append(chain, orgId, [p]).then(
-            () => p.done(),
-            (e: unknown) => p.done(e as Error),
+          outcomes.push(
+            await append(chain, orgId, [p]).then(
+              () => undefined,
+              (e: unknown) => e as Error,
+            ),
           );
-    } finally {
-      chain.flushing = false;
-      if (chain.pending.length > 0) void flush(key, orgId);
-      else if (chains.size > MAX_CHAINS) chains.delete(key);
-    }
-  }
+        return outcomes;
+      }
+    },
+    {
+      maxBatch: MAX_BATCH,
+      onIdle: (chain) => {
+        if (heads.size > MAX_CHAINS) heads.delete(chain);
+      },
+    },
+  );
 
   return {
-    record(actor: AuditActor, event: AuditEvent): Promise<void> {
-      const key = actor.orgId ?? '';
-      let chain = chains.get(key);
-      if (!chain) chains.set(key, (chain = { pending: [], flushing: false }));
-      const recorded = new Promise<void>((resolve, reject) => {
-        chain.pending.push({ actor, event, done: (err) => (err ? reject(err) : resolve()) });
-      });
-      // Let the requests of this turn join the group before it commits.
-      if (!chain.flushing) setImmediate(() => void flush(key, actor.orgId));
-      return recorded;
+    async record(actor: AuditActor, event: AuditEvent): Promise<void> {
+      const err = await groups.add(actor.orgId ?? '', { actor, event });
+      if (err) throw err;
     },
   };
 }

@@ -3,14 +3,14 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import { AppError } from './errors';
 
 /**
- * Counts one use of key $1 in a fixed window of $2 ms, held in Postgres so that the limit holds
- * across every API instance. Returns the count and the window's start. Hot paths embed it in a
- * larger statement (`with counted as (…)`).
+ * Counts `increment` uses (a parameter or literal, 1 by default) of key $1 in a fixed window of $2
+ * ms, held in Postgres so that the limit holds across every API instance. Returns the count and
+ * the window's start. Hot paths embed it in a larger statement (`with counted as (…)`).
  */
-export const COUNT_USE_SQL = `
-  insert into rate_limits as r (key, window_start, count) values ($1, now(), 1)
+export const countUseSql = (increment = '1') => `
+  insert into rate_limits as r (key, window_start, count) values ($1, now(), ${increment})
   on conflict (key) do update set
-    count = case when r.window_start <= now() - $2 * interval '1 millisecond' then 1 else r.count + 1 end,
+    count = case when r.window_start <= now() - $2 * interval '1 millisecond' then ${increment} else r.count + ${increment} end,
     window_start = case when r.window_start <= now() - $2 * interval '1 millisecond' then now() else r.window_start end
   returning count, window_start`;
 
@@ -35,7 +35,7 @@ export async function consumeRateLimit(
   windowMs: number,
 ): Promise<void> {
   const { rows } = await db.executeQuery<{ count: number; window_start: Date }>(
-    CompiledQuery.raw(COUNT_USE_SQL, [key, windowMs]),
+    CompiledQuery.raw(countUseSql(), [key, windowMs]),
   );
   enforceRateLimit(rows[0]!, limit, windowMs);
 }

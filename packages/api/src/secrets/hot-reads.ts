@@ -1,5 +1,6 @@
 import type { SecretRow, Statement, Storage } from '@strongroom/db';
-import { COUNT_USE_SQL } from '../core/rate-limit';
+import { createBatcher } from '../core/batcher';
+import { countUseSql } from '../core/rate-limit';
 import type { UsedBy } from './schemas';
 import { rotationDueSql } from './store';
 
@@ -36,20 +37,34 @@ const SECRET_META: Statement = {
 };
 
 /**
- * $1 rate-limit key, $2 window ms, $3 secret, $4 org: counts the reveal and reads the envelope,
- * one round trip. The count commits without waiting for the WAL flush: every reveal of a token
- * updates one row, and waiting for the disk while holding its lock would queue them all behind
- * it. Counts are exact while Postgres runs; a crash may forget the last few (a rate limit, not a
- * record: the reveal's audit row commits durably).
+ * $1 rate-limit key, $2 window ms, $3 secret ids, $4 org, $5 how many: counts a batch of reveals
+ * and reads each one's envelope, one round trip. The count commits without waiting for the WAL
+ * flush: every reveal of a person updates one row, and waiting for the disk while holding its lock
+ * would queue them all behind it. Counts are exact while Postgres runs; a crash may forget the
+ * last few (a rate limit, not a record: the reveal's audit row commits durably).
  */
 const REVEAL_READ: Statement = {
-  name: 'strongroom_reveal_read_v2',
+  name: 'strongroom_reveal_read_v3',
   text: `
     with relaxed as (select set_config('synchronous_commit', 'off', true)),
-      counted as (${COUNT_USE_SQL})
+      counted as (${countUseSql('$5::int')})
     select counted.count, counted.window_start, s.id, s.org_id, s.version, s.value, s.revealable
-    from relaxed, counted left join secrets s on s.id = $3 and s.org_id = $4`,
+    from relaxed, counted
+      cross join unnest($3::uuid[]) with ordinality as wanted(id, ord)
+      left join secrets s on s.id = wanted.id and s.org_id = $4
+    order by wanted.ord`,
 };
+
+interface RevealRead {
+  /** This reveal's place in the window's count. */
+  count: number;
+  window_start: Date;
+  id: string | null;
+  org_id: string | null;
+  version: number | null;
+  value: Uint8Array | null;
+  revealable: boolean | null;
+}
 
 export async function readSecretMeta(storage: Pick<Storage, 'query'>, orgId: string, id: string) {
   const [row] = await storage.query<SecretMetaRow>(SECRET_META, [id, orgId]);
@@ -57,21 +72,24 @@ export async function readSecretMeta(storage: Pick<Storage, 'query'>, orgId: str
 }
 
 /**
- * Counts a reveal against its rate-limit key and reads the secret's envelope, whether or not the
+ * Counts reveals against their rate-limit key and reads each secret's envelope, whether or not the
  * secret exists (a missing one still counts, so probing ids costs the same as revealing).
+ * Concurrent reveals under one key are counted in one statement, each given its own place in the
+ * count, so the limit is exact and a person's reveals do not queue on the counter's row lock.
+ * @example const row = await reveals.countAndRead({ limitKey, windowMs, orgId, id });
  */
-export async function countRevealAndRead(
-  storage: Pick<Storage, 'query'>,
-  input: { limitKey: string; windowMs: number; orgId: string; id: string },
-) {
-  const [row] = await storage.query<{
-    count: number;
-    window_start: Date;
-    id: string | null;
-    org_id: string | null;
-    version: number | null;
-    value: Uint8Array | null;
-    revealable: boolean | null;
-  }>(REVEAL_READ, [input.limitKey, input.windowMs, input.id, input.orgId]);
-  return row!;
+export function createRevealReads(storage: Pick<Storage, 'query'>) {
+  const batches = createBatcher<string, RevealRead>(async (key, ids) => {
+    const [limitKey, windowMs, orgId] = JSON.parse(key) as [string, number, string];
+    const rows = await storage.query<RevealRead>(REVEAL_READ, [limitKey, windowMs, ids, orgId, ids.length]);
+    // The statement's count includes the whole batch: the i-th reveal is at count − n + 1 + i.
+    return rows.map((row, i) => ({ ...row, count: row.count - ids.length + 1 + i }));
+  });
+  return {
+    countAndRead(input: { limitKey: string; windowMs: number; orgId: string; id: string }): Promise<RevealRead> {
+      return batches.add(JSON.stringify([input.limitKey, input.windowMs, input.orgId]), input.id);
+    },
+  };
 }
+
+export type RevealReads = ReturnType<typeof createRevealReads>;

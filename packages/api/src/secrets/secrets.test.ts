@@ -126,4 +126,20 @@ describe('secrets', () => {
     const audit = await admin.audit.list({ action: 'secret.reveal', targetId: id, actorId: revealer.userId });
     expect(audit.items.map((e) => e.metadata.reason)).toEqual([4, 3, 2, 1, 0].map((i) => `incident ${i}`));
   });
+
+  // Concurrent reveals of one person are counted in one statement (secrets/hot-reads.ts): each
+  // still gets its own place in the count, so exactly the limit pass, whichever ids they name.
+  it('holds the reveal limit exactly under concurrent reveals, a missing id counting too', async () => {
+    const { id } = await admin.secrets.create({ name: 'burst', value: 'burst-value', scope: 'org' });
+    const person = app.caller((await admin.members.add({ email: 'burst@acme.test', role: 'admin' })).token);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => person.secrets.reveal({ id: i === 2 ? missing : id })),
+    );
+    const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'OK' : (o.reason as { code: string }).code));
+    expect(codes.filter((c) => c === 'TOO_MANY_REQUESTS')).toHaveLength(7);
+    expect(codes.filter((c) => c === 'OK' || c === 'NOT_FOUND')).toHaveLength(5);
+    for (const o of outcomes)
+      if (o.status === 'fulfilled') expect(o.value).toEqual({ id, version: 1, value: 'burst-value' });
+  });
 });

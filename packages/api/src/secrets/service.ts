@@ -9,7 +9,7 @@ import { AppError, isUniqueViolation, notFound } from '../core/errors';
 import { publish } from '../core/event-hub';
 import { enforceRateLimit } from '../core/rate-limit';
 import { iso, isoOrNull, isStorableText } from '../core/schemas';
-import { countRevealAndRead, readSecretMeta, type SecretMetaRow } from './hot-reads';
+import { readSecretMeta, type SecretMetaRow } from './hot-reads';
 import { referrersOf } from './references';
 import { REVEAL_WINDOW_MS, revealLimitKey } from './reveal-limit';
 import type {
@@ -283,7 +283,7 @@ export const writeOnly = () =>
 
 export async function revealSecret(call: Call, input: z.output<typeof revealInput>) {
   const { deps, actor } = call;
-  const row = await countRevealAndRead(deps.storage, {
+  const row = await deps.reveals.countAndRead({
     limitKey: revealLimitKey(actor),
     windowMs: REVEAL_WINDOW_MS,
     orgId: actor.orgId,
