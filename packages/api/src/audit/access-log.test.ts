@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditActor } from '../core/actor';
 import { createTestApp, type TestApp } from '../../test/support/harness';
@@ -65,5 +66,22 @@ describe('read-audit group commit', () => {
     }
     expect(await rowsFor('wave-')).toHaveLength(60);
     expect(await verifyChain(app.deps, orgId, 'full')).toMatchObject({ ok: true, checked: before.checked + 63 });
+  });
+
+  it('a server on the schema before audit_append_at_head (blocked behind a backfill) appends under the lock', async () => {
+    const orgId = app.orgA.orgId;
+    const before = await verifyChain(app.deps, orgId, 'full');
+    const rename = (from: string, to: string) =>
+      sql`alter function ${sql.id(from)} rename to ${sql.id(to)}`.execute(app.deps.db);
+    await rename('audit_append_at_head', 'audit_append_at_head_hidden');
+    try {
+      const log = createAccessLog(app.deps.storage, app.deps.auditKeys);
+      await Promise.all([1, 2, 3].map((n) => log.record(worker(orgId, n), access(`pre-${n}`, `run-${n}`))));
+      await log.record(worker(orgId, 4), access('pre-4', 'run-4'));
+    } finally {
+      await rename('audit_append_at_head_hidden', 'audit_append_at_head');
+    }
+    expect(await rowsFor('pre-')).toHaveLength(4);
+    expect(await verifyChain(app.deps, orgId, 'full')).toMatchObject({ ok: true, checked: before.checked + 4 });
   });
 });

@@ -1,7 +1,7 @@
 import type { Statement, Storage } from '@strongroom/db';
 import type { AuditActor } from '../core/actor';
 import { createBatcher } from '../core/batcher';
-import { isUniqueViolation } from '../core/errors';
+import { isUndefinedFunction } from '../core/errors';
 import type { AuditKeys } from './keys';
 import { type AuditEvent, appendAuditRows, type ChainHead, chainLockKey, chainRows } from './service';
 
@@ -9,22 +9,18 @@ const MAX_BATCH = 500;
 /** Chains whose head this process remembers; idle ones beyond this are forgotten. */
 const MAX_CHAINS = 10_000;
 
+/** How often a group is MACed again from a moved head before it appends under the lock in a transaction. */
+const MAX_MOVES = 3;
+
 /**
- * A group's rows in one statement, its own transaction: it takes the chain's advisory lock (the
- * one every writer of the chain takes), then inserts. $1 lock key, $2 org, then one array per
- * column, then $14 the audit key id.
+ * A group's rows in one statement, its own transaction (see the migration that creates the
+ * function): written only if the chain's head is still $3/$4, else nothing is written and the
+ * current head comes back. $1 lock key, $2 org, $5 the audit key id, then one array per column.
  */
-const APPEND: Statement = {
-  name: 'strongroom_audit_append_v2',
-  text: `
-    insert into audit_log (org_id, seq, actor_type, actor_id, action, target_type, target_id, request_id,
-      metadata, created_at, prev_hash, hash, key_id)
-    select $2::uuid, r.seq, r.actor_type, r.actor_id, r.action, r.target_type, r.target_id, r.request_id,
-      r.metadata::jsonb, r.created_at, r.prev_hash, r.hash, $14::text
-    from (select pg_advisory_xact_lock(hashtextextended($1, 0))) as locked,
-      unnest($3::int[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-        $11::timestamptz[], $12::text[], $13::text[])
-      as r(seq, actor_type, actor_id, action, target_type, target_id, request_id, metadata, created_at, prev_hash, hash)`,
+const APPEND_AT_HEAD: Statement = {
+  name: 'strongroom_audit_append_at_head_v1',
+  text: `select head_seq, head_hash
+    from audit_append_at_head($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 };
 
 interface Pending {
@@ -34,14 +30,15 @@ interface Pending {
 
 /**
  * Audit rows for reads — reveals and runtime accesses — committed in groups: requests that arrive
- * while a group commits wait for the next one. A group is one statement, one round trip: it links
- * to the head this process last wrote and takes the chain's lock before inserting, so a writer
- * holding the lock (a change and its audit row, in their transaction) is never overtaken between
- * reading the head and inserting. If another writer or instance moved the head, the unique
- * (chain, seq) index refuses the whole statement; the group is then appended under the lock in a
- * transaction that reads the head (the slow path, which cannot conflict). A caller gets its
- * value only after its row has committed. A group that fails otherwise is retried member by
- * member, so one bad row fails its own read only.
+ * while a group commits wait for the next one. A group is one statement, one round trip: MACed
+ * from the head this process last wrote, it is written only if that is still the chain's head,
+ * checked under the chain's lock (the one every writer takes), so a writer holding the lock (a
+ * change and its audit row, in their transaction) is never overtaken. If another writer or
+ * instance moved the head, nothing is written and the statement answers the new head: the group
+ * is MACed again from it and sent again, and after a few such moves it is appended under the lock
+ * in a transaction that reads the head (which cannot miss). A caller gets its value only after
+ * its row has committed. A group that fails otherwise is retried member by member, so one bad row
+ * fails its own read only.
  * @example await accessLog.record(auditActor(actor, requestId), { action: 'secret.access', targetId });
  */
 export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>, keys: Pick<AuditKeys, 'current'>) {
@@ -55,35 +52,47 @@ export function createAccessLog(storage: Pick<Storage, 'db' | 'query'>, keys: Pi
 
   async function append(chain: string, orgId: string | null, entries: readonly Pending[]) {
     const key = keys.current;
-    const head = heads.get(chain);
     // Before keying (a migration before it is blocked) there is no key_id column: the locked path only.
-    if (!head || !key) return appendLocked(chain, orgId, entries);
-    const rows = chainRows(key, head, orgId, entries);
-    const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
-    try {
-      await storage.query(APPEND, [
-        chainLockKey(orgId),
-        orgId,
-        column('seq'),
-        column('actor_type'),
-        column('actor_id'),
-        column('action'),
-        column('target_type'),
-        column('target_id'),
-        column('request_id'),
-        column('metadata'),
-        column('created_at'),
-        column('prev_hash'),
-        column('hash'),
-        key.id,
-      ]);
-    } catch (err) {
-      heads.delete(chain);
-      if (!isUniqueViolation(err)) throw err;
-      return appendLocked(chain, orgId, entries);
+    if (!key) return appendLocked(chain, orgId, entries);
+    // An unknown head never matches: the first call only reads it.
+    let head = heads.get(chain) ?? { seq: -1, hash: '' };
+    for (let move = 0; move <= MAX_MOVES; move++) {
+      const rows = head.seq < 0 ? [] : chainRows(key, head, orgId, entries);
+      const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+      let moved: { head_seq: number; head_hash: string } | undefined;
+      try {
+        [moved] = await storage.query<{ head_seq: number; head_hash: string }>(APPEND_AT_HEAD, [
+          chainLockKey(orgId),
+          orgId,
+          head.seq,
+          head.hash,
+          key.id,
+          column('seq'),
+          column('actor_type'),
+          column('actor_id'),
+          column('action'),
+          column('target_type'),
+          column('target_id'),
+          column('request_id'),
+          column('metadata'),
+          column('created_at'),
+          column('prev_hash'),
+          column('hash'),
+        ]);
+      } catch (err) {
+        heads.delete(chain);
+        // A server still on the schema before the function's migration (blocked behind a backfill).
+        if (isUndefinedFunction(err)) return appendLocked(chain, orgId, entries);
+        throw err;
+      }
+      if (!moved) {
+        const last = rows.at(-1)!;
+        heads.set(chain, { seq: last.seq, hash: last.hash });
+        return;
+      }
+      head = { seq: moved.head_seq, hash: moved.head_hash };
     }
-    const last = rows.at(-1)!;
-    heads.set(chain, { seq: last.seq, hash: last.hash });
+    return appendLocked(chain, orgId, entries);
   }
 
   /** A group's rows; if the group fails, its members one by one, in order, so a row Postgres refuses fails its own read only. */

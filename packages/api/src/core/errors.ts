@@ -49,7 +49,11 @@ export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not
 export const badInput = (field: string, message: string) =>
   new AppError('BAD_REQUEST', message, { field, reason: 'INVALID_INPUT' });
 
+const hasSqlState = (err: unknown, code: string) =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+
 /** Postgres unique_violation, from either engine. */
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
-}
+export const isUniqueViolation = (err: unknown): boolean => hasSqlState(err, '23505');
+
+/** Postgres undefined_function: a database function a later migration creates is not there yet. */
+export const isUndefinedFunction = (err: unknown): boolean => hasSqlState(err, '42883');
