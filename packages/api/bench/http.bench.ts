@@ -228,8 +228,8 @@ export async function runHttpBench(): Promise<BenchSection> {
 
 /**
  * Each read on a 1-org database and on one holding BENCH_SEED_ORGS (10,000) filler orgs ×
- * BENCH_SEED_SECRETS (100) secrets, seeded with generate_series; the p99 on the big one should
- * stay within 1.2× of the small one's.
+ * BENCH_SEED_SECRETS (100) secrets and BENCH_SEED_AUDIT (2M) audit rows, seeded with
+ * generate_series; the p99 on the big one should stay within 1.2× of the small one's.
  */
 export async function runScaleBench(): Promise<BenchSection> {
   return withDatabase((smallUrl) =>
@@ -238,7 +238,7 @@ export async function runScaleBench(): Promise<BenchSection> {
       const big = await startTarget(bigUrl, {
         BENCH_SEED_ORGS: process.env.BENCH_SEED_ORGS ?? '10000',
         BENCH_SEED_SECRETS: process.env.BENCH_SEED_SECRETS ?? '100',
-        BENCH_SEED_AUDIT: process.env.BENCH_SEED_AUDIT ?? '0',
+        BENCH_SEED_AUDIT: process.env.BENCH_SEED_AUDIT ?? '2000000',
       });
       try {
         const [s] = small.info.orgs as [OrgFixture];
