@@ -10,6 +10,7 @@ import * as keyedAudit from './2026-12-01T02-00-00-keyed-audit';
 import * as mcpOauth from './2026-12-01T03-00-00-mcp-oauth';
 import * as providerTypesOpen from './2026-12-01T10-00-00-provider-types-open';
 import * as auditAppendAtHead from './2026-12-01T11-00-00-audit-append-at-head';
+import * as auditIdsTimeOrdered from './2026-12-01T12-00-00-audit-ids-time-ordered';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so the same list
@@ -28,6 +29,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-12-01T03-00-00-mcp-oauth': mcpOauth,
   '2026-12-01T10-00-00-provider-types-open': providerTypesOpen,
   '2026-12-01T11-00-00-audit-append-at-head': auditAppendAtHead,
+  '2026-12-01T12-00-00-audit-ids-time-ordered': auditIdsTimeOrdered,
 });
 
 export const migrationProvider: MigrationProvider = {

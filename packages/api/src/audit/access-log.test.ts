@@ -84,4 +84,23 @@ describe('read-audit group commit', () => {
     expect(await rowsFor('pre-')).toHaveLength(4);
     expect(await verifyChain(app.deps, orgId, 'full')).toMatchObject({ ok: true, checked: before.checked + 4 });
   });
+
+  it('gives rows time-ordered ids (UUIDv7), so inserts append at the right edge of the primary key index', async () => {
+    const orgId = app.orgB.orgId;
+    const log = createAccessLog(app.deps.storage, app.deps.auditKeys);
+    for (const n of [1, 2, 3]) {
+      await log.record(worker(orgId, n), access(`v7-${n}`, `run-${n}`));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const rows = await app.deps.db
+      .selectFrom('audit_log')
+      .select(['id', 'seq'])
+      .where('target_id', 'like', 'v7-%')
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((r) => r.id[14])).toEqual(['7', '7', '7']);
+    expect(rows.map((r) => r.id)).toEqual(rows.map((r) => r.id).sort());
+    const millis = Number.parseInt(rows[0]!.id.replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(millis - Date.now())).toBeLessThan(60_000);
+  });
 });
