@@ -47,12 +47,22 @@ export function Masked() {
   );
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const preciseFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const clockFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+const preciseDayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'short' });
+const preciseClockFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
-/** A timestamp in the reader's locale; `precise` adds seconds, for the audit log. */
+/**
+ * A timestamp in the reader's locale; `precise` adds seconds, for the audit log. The day and the
+ * clock are each kept whole, so a narrow column breaks the line between them and nowhere else.
+ */
 export function When(props: { iso: string | null | undefined; empty?: string; precise?: boolean }) {
   if (!props.iso) return <span className="muted">{props.empty ?? '—'}</span>;
-  const format = props.precise ? preciseFormat : dateFormat;
-  return <time dateTime={props.iso}>{format.format(new Date(props.iso))}</time>;
+  const at = new Date(props.iso);
+  const [day, clock] = props.precise ? [preciseDayFormat, preciseClockFormat] : [dayFormat, clockFormat];
+  return (
+    <time dateTime={props.iso}>
+      <span>{day.format(at)}</span> <span>{clock.format(at)}</span>
+    </time>
+  );
 }
