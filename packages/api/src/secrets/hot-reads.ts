@@ -79,15 +79,18 @@ export async function readSecretMeta(storage: Pick<Storage, 'query'>, orgId: str
  * @example const row = await reveals.countAndRead({ limitKey, windowMs, orgId, id });
  */
 export function createRevealReads(storage: Pick<Storage, 'query'>) {
-  const batches = createBatcher<string, RevealRead>(async (key, ids) => {
-    const [limitKey, windowMs, orgId] = JSON.parse(key) as [string, number, string];
+  type Reveal = { limitKey: string; windowMs: number; orgId: string; id: string };
+  // Every reveal of a batch shares its key, so the first one names the counter and the org.
+  const batches = createBatcher<Reveal, RevealRead>(async (_key, reveals) => {
+    const { limitKey, windowMs, orgId } = reveals[0]!;
+    const ids = reveals.map((r) => r.id);
     const rows = await storage.query<RevealRead>(REVEAL_READ, [limitKey, windowMs, ids, orgId, ids.length]);
     // The statement's count includes the whole batch: the i-th reveal is at count − n + 1 + i.
     return rows.map((row, i) => ({ ...row, count: row.count - ids.length + 1 + i }));
   });
   return {
-    countAndRead(input: { limitKey: string; windowMs: number; orgId: string; id: string }): Promise<RevealRead> {
-      return batches.add(JSON.stringify([input.limitKey, input.windowMs, input.orgId]), input.id);
+    countAndRead(input: Reveal): Promise<RevealRead> {
+      return batches.add(`${input.limitKey}\n${input.windowMs}\n${input.orgId}`, input);
     },
   };
 }
