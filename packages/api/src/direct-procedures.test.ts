@@ -83,6 +83,36 @@ describe('hot procedures served without the fetch adapter', () => {
     expect(await posted.json()).toMatchObject({ result: { data: { id: secretId, name: 'direct' } } });
   });
 
+  it('run each procedure’s middleware chain as tRPC’s handler does, success or failure', async () => {
+    // A query sent as POST goes to tRPC's handler: every answer must match the direct route's.
+    const agentId = await createTestAgent(app, app.orgA);
+    const { orgA, orgB } = app;
+    const resolve = { orgId: orgA.orgId, secretId, agentId };
+    const cases: [path: string, input: unknown, token: string | undefined][] = [
+      ['internal.resolveSecret', resolve, orgA.workerToken],
+      ['internal.resolveSecret', { ...resolve, orgId: orgB.orgId }, orgA.workerToken],
+      ['internal.resolveSecret', { ...resolve, secretId: 'nope' }, orgA.workerToken],
+      ['internal.resolveSecret', { ...resolve, extra: 1 }, orgA.workerToken],
+      ['internal.resolveSecret', resolve, orgB.workerToken],
+      ['internal.resolveSecret', resolve, orgA.adminToken],
+      ['internal.resolveSecret', resolve, undefined],
+      ['secrets.get', { id: secretId }, orgA.adminToken],
+      ['secrets.get', { id: secretId }, orgB.adminToken],
+      ['secrets.get', {}, orgA.adminToken],
+    ];
+    for (const [path, given, token] of cases) {
+      const direct = await call(`${path}?input=${input(given)}`, { token, headers: { 'x-request-id': 'same' } });
+      const viaTrpc = await call(path, {
+        method: 'POST',
+        token,
+        body: JSON.stringify(given),
+        headers: { 'x-request-id': 'same' },
+      });
+      expect([path, given, direct.status]).toEqual([path, given, viaTrpc.status]);
+      expect(await direct.json()).toEqual(await viaTrpc.json());
+    }
+  });
+
   it('resolves for the runtime, and leaves streaming requests to tRPC’s handler', async () => {
     const agentId = await createTestAgent(app, app.orgA);
     const req = { orgId: app.orgA.orgId, secretId, agentId };
