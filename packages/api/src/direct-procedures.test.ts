@@ -140,6 +140,7 @@ describe('hot procedures served without the fetch adapter', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({
       msg: 'request completed',
+      reqId: 'one-line',
       req: { method: 'GET', url: '/trpc/secrets.get', reqId: 'one-line' },
       res: { statusCode: 200 },
     });

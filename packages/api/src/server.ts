@@ -95,8 +95,14 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     if (reply.statusCode >= 500) req.log.error({ err }, 'request failed');
     done();
   });
+  // The request line holds only fields chosen here (the req serializer keeps method, path and id),
+  // so no redact path can match it; pino's redaction would cost 4-5 µs of CPU per request.
+  const requestLog = deps.log.child({}, { redact: [] });
   app.addHook('onResponse', (req, reply, done) => {
-    req.log.info({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+    requestLog.info(
+      { reqId: req.id, req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      'request completed',
+    );
     done();
   });
 
