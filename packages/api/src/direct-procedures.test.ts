@@ -38,7 +38,8 @@ describe('hot procedures served without the fetch adapter', () => {
     });
     expect(plain.status).toBe(200);
     expect(plain.headers.get('x-request-id')).toBe('hot-1');
-    expect(plain.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(plain.headers.get('cache-control')).toBe('no-store');
+    expect(plain.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     const meta = (await plain.json()) as { result: { data: { id: string; usedBy: unknown[] } } };
     expect(meta.result.data).toMatchObject({ id: secretId, name: 'direct', version: 1, usedBy: [] });
     const batch = await call(`secrets.get?batch=1&input=${input({ 0: { id: secretId } })}`, { token });

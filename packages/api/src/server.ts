@@ -42,6 +42,20 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
 }
 
 /**
+ * What an API answer carries, after the OWASP REST Security Cheat Sheet, instead of the pages'
+ * headers: nothing may store it (`internal.resolveSecret` is a GET that returns a value, and a
+ * cache on the way would keep it), and nothing may frame, render or embed it.
+ */
+const API_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+/**
  * The HTTP server: tRPC at /trpc, /healthz, /readyz, the API docs at /docs and /openapi.json,
  * the admin console at /, security headers and request ids.
  * @example const app = await buildServer(deps); await app.listen({ port: 8080, host: '127.0.0.1' });
@@ -76,7 +90,7 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
       deps.publicUrl.setDefault(`http://${host}:${address.port}`);
     }
   });
-  const securityHeaders = helmetHeaders({
+  const pageHeaders = helmetHeaders({
     // Everything the console and /docs load is same-origin, so upgrading requests adds nothing; and
     // over plain HTTP on a non-loopback address (HOST=0.0.0.0 without TLS) it would send the
     // browser to https:// for every script and stylesheet, and the pages would not load.
@@ -86,7 +100,7 @@ export async function buildServer(deps: AppDeps, options: { console?: ConsoleOpt
     strictTransportSecurity: false,
   });
   app.addHook('onRequest', (req, reply, done) => {
-    reply.header('x-request-id', req.id).headers(securityHeaders);
+    reply.header('x-request-id', req.id).headers(req.url.startsWith('/trpc/') ? API_HEADERS : pageHeaders);
     done();
   });
   app.addHook('onRequest', httpPolicy);

@@ -39,6 +39,13 @@ describe('HTTP server', () => {
     // HSTS only over TLS: see http-policy.test.ts.
     expect(res.headers.get('strict-transport-security')).toBeNull();
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    // API answers are never stored (a resolve is a GET that returns a value) nor rendered.
+    const api = await get('/trpc/me', { authorization: `Bearer ${app.orgA.adminToken}` });
+    expect(api.status).toBe(200);
+    expect(api.headers.get('cache-control')).toBe('no-store');
+    expect(api.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('x-frame-options')).toBe('DENY');
     const forged = await get('/healthz', { 'x-request-id': 'fake "log" line' });
     expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
