@@ -14,11 +14,16 @@ import {
   secretVersions,
 } from './service';
 
-/** Every internal call names the org it acts for; a worker token serves only its own org. */
-const forOrg = workerProcedure.input(z.object({ orgId: id })).use(({ ctx, input, next }) => {
-  if (input.orgId !== ctx.actor.orgId) throw notFound('Org');
-  return next();
-});
+/**
+ * Every internal call names the org it acts for; a worker token serves only its own org. The
+ * input is parsed once, with `orgId`, and then checked (one middleware, not a second parser).
+ */
+function forOrg<T extends z.ZodRawShape>(shape: T) {
+  return workerProcedure.input(z.strictObject({ orgId: id, ...shape })).use(({ ctx, input, next }) => {
+    if ((input as { orgId: string }).orgId !== ctx.actor.orgId) throw notFound('Org');
+    return next();
+  });
+}
 
 const infraName = text({ max: 64 }).regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'is not an infra secret name' });
 
@@ -54,13 +59,11 @@ const credential = z.strictObject({
 });
 /** What the agents runtime calls, with a worker token. Never in the OpenAPI document. */
 export const internalRouter = router({
-  resolveSecret: forOrg
-    .input(z.strictObject({ orgId: id, secretId: id, ...runContext }))
+  resolveSecret: forOrg({ secretId: id, ...runContext })
     .output(z.strictObject({ id, version: z.number().int(), value: z.string() }))
     .query(({ ctx, input }) => resolveSecret(ctx, input)),
   /** The agent, its provider and MCP servers, with secret references and versions, no values. */
-  agentRuntimeConfig: forOrg
-    .input(z.strictObject({ orgId: id, agentId: id, chatId: id.optional() }))
+  agentRuntimeConfig: forOrg({ agentId: id, chatId: id.optional() })
     .output(runtimeConfig)
     .query(({ ctx, input }) => agentRuntimeConfig(ctx, input)),
   /**
@@ -69,18 +72,14 @@ export const internalRouter = router({
    * procedures do. `held` names values the runtime has cached, with versions: those still current
    * come back with `value: null`. Sent as POST by the client.
    */
-  runCredentials: forOrg
-    .input(
-      z.strictObject({
-        orgId: id,
-        ...runContext,
-        held: z
-          .array(z.strictObject({ id: text({ min: 1, max: 100 }), version: z.number().int().min(0).max(INT32_MAX) }))
-          .max(500)
-          .default([]),
-        ownInfraSecrets: z.array(infraName).max(100).default([]),
-      }),
-    )
+  runCredentials: forOrg({
+    ...runContext,
+    held: z
+      .array(z.strictObject({ id: text({ min: 1, max: 100 }), version: z.number().int().min(0).max(INT32_MAX) }))
+      .max(500)
+      .default([]),
+    ownInfraSecrets: z.array(infraName).max(100).default([]),
+  })
     .output(
       z.strictObject({
         config: runtimeConfig,
@@ -99,8 +98,7 @@ export const internalRouter = router({
    * OAuth access token, refreshed when near `expiresAt`); PRECONDITION_FAILED reason
    * `MCP_REAUTH_REQUIRED` when the OAuth connection needs signing in again.
    */
-  resolveMcpToken: forOrg
-    .input(z.strictObject({ orgId: id, mcpServerId: id, ...runContext }))
+  resolveMcpToken: forOrg({ mcpServerId: id, ...runContext })
     .output(
       z.strictObject({
         value: z.string(),
@@ -111,8 +109,7 @@ export const internalRouter = router({
     )
     .query(({ ctx, input }) => resolveMcpToken(ctx, input)),
   /** Sent as POST by the client (a GET of 1,000 ids would exceed the header limit). */
-  secretVersions: forOrg
-    .input(z.strictObject({ orgId: id, ids: z.array(id).max(1000) }))
+  secretVersions: forOrg({ ids: z.array(id).max(1000) })
     .output(z.record(z.string(), z.number().int()))
     .query(({ ctx, input }) => secretVersions(ctx, input.orgId, input.ids)),
   /** Current versions of infra secrets, for a runtime re-checking its cache. */
