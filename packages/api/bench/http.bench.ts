@@ -148,7 +148,7 @@ async function measure(cases: Case[]) {
       cpuUsPerOp: median(samples.map((s) => s.cpuUs)),
       note: `${requests} requests, ${errors} errors`,
     };
-    return { row, errors };
+    return { row, errors, roundP99s: samples.map((s) => percentiles(s.latenciesUs).p99Us) };
   });
 }
 
@@ -258,9 +258,18 @@ export async function runScaleBench(): Promise<BenchSection> {
           ]),
         ]);
         const rows = measured.map((m) => m.row);
+        // Judged per round, as the throughput ratios are: the two cases run back to back in each
+        // round, so one stall on the machine moves one round's ratio, not the verdict. The p99
+        // of all rounds pooled is reported beside it.
         const checks = reads.map(([name], i) => {
-          const x = rows[2 + 2 * i]!.p99Us! / rows[1 + 2 * i]!.p99Us!;
-          return { target: `${name} p99 at scale ≤ 1.2× the 1-org p99`, met: x <= 1.2, value: `${x.toFixed(2)}×` };
+          const [one, many] = [measured[1 + 2 * i]!, measured[2 + 2 * i]!];
+          const perRound = many.roundP99s.map((p99, round) => p99 / one.roundP99s[round]!);
+          const x = median(perRound);
+          return {
+            target: `${name} p99 at scale ≤ 1.2× the 1-org p99`,
+            met: x <= 1.2,
+            value: `median of rounds ${x.toFixed(2)}× (${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}); pooled ${(many.row.p99Us! / one.row.p99Us!).toFixed(2)}×`,
+          };
         });
         const errors = measured.reduce((n, m) => n + m.errors, 0);
         return {
