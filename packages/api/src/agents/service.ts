@@ -7,6 +7,7 @@ import type { Call } from '../core/call';
 import { badInput, notFound } from '../core/errors';
 import { iso } from '../core/schemas';
 import type { Agent, createAgentInput, updateAgentInput } from './schemas';
+import { lockOrgRow } from '../core/org-rows';
 
 /** Agents of the org with their provider and MCP servers, in one query. */
 function agentsQuery(db: Kysely<Database>, orgId: string) {
@@ -135,14 +136,7 @@ export async function createAgent(call: Call, input: z.output<typeof createAgent
 export async function updateAgent(call: Call, input: z.output<typeof updateAgentInput>): Promise<Agent> {
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('agents')
-      .select('id')
-      .where('id', '=', input.id)
-      .where('org_id', '=', actor.orgId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!current) throw notFound('Agent');
+    await lockOrgRow(trx, 'agents', actor.orgId, input.id, 'Agent');
     const mcpServerIds = await checkReferences(trx, actor.orgId, input);
     await trx
       .updateTable('agents')
@@ -173,14 +167,7 @@ export async function updateAgent(call: Call, input: z.output<typeof updateAgent
 export async function deleteAgent(call: Call, id: string): Promise<{ id: string }> {
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('agents')
-      .select(['id', 'name'])
-      .where('id', '=', id)
-      .where('org_id', '=', actor.orgId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!row) throw notFound('Agent');
+    const row = await lockOrgRow(trx, 'agents', actor.orgId, id, 'Agent');
     await trx.deleteFrom('secret_grants').where('grantee_type', '=', 'agent').where('grantee_id', '=', id).execute();
     await trx.deleteFrom('agents').where('id', '=', id).execute();
     await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {

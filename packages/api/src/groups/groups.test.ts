@@ -27,7 +27,10 @@ describe('groups (chats)', () => {
       { action: 'group.create', metadata: { name: 'support' } },
     ]);
     // The same name again changes nothing and writes no audit row.
-    await admin.groups.rename({ id: group.id, name: 'support-eu' });
+    expect(await admin.groups.rename({ id: group.id, name: 'support-eu' })).toEqual({
+      id: group.id,
+      name: 'support-eu',
+    });
     expect(await auditOf(group.id)).toHaveLength(2);
   });
 

@@ -1,10 +1,9 @@
-import type { Database } from '@strongroom/db';
-import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
 import type { Call } from '../core/call';
-import { AppError, notFound } from '../core/errors';
+import { AppError } from '../core/errors';
 import { iso } from '../core/schemas';
+import { lockOrgRow } from '../core/org-rows';
 
 export async function listGroups(call: Call) {
   return call.deps.db
@@ -64,23 +63,10 @@ export async function createGroup(call: Call, name: string) {
   });
 }
 
-/** The group row, locked: a grant being added to it (which reads it FOR SHARE) waits for a delete. */
-async function lockGroup(trx: Transaction<Database>, orgId: string, id: string) {
-  const row = await trx
-    .selectFrom('groups')
-    .select(['id', 'name'])
-    .where('id', '=', id)
-    .where('org_id', '=', orgId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw notFound('Group');
-  return row;
-}
-
 export async function renameGroup(call: Call, input: { id: string; name: string }) {
   return call.deps.db.transaction().execute(async (trx) => {
-    const before = await lockGroup(trx, call.actor.orgId, input.id);
-    if (before.name === input.name) return before;
+    const before = await lockOrgRow(trx, 'groups', call.actor.orgId, input.id, 'Group');
+    if (before.name === input.name) return { id: before.id, name: before.name };
     const row = await trx
       .updateTable('groups')
       .set({ name: input.name })
@@ -100,7 +86,8 @@ export async function renameGroup(call: Call, input: { id: string; name: string 
 /** Refused (CONFLICT, naming the secrets) while a grant names the group: removing access is a choice made per grant. */
 export async function deleteGroup(call: Call, id: string) {
   return call.deps.db.transaction().execute(async (trx) => {
-    const group = await lockGroup(trx, call.actor.orgId, id);
+    // Locked: a grant being added to the group (which reads it FOR SHARE) waits for the delete.
+    const group = await lockOrgRow(trx, 'groups', call.actor.orgId, id, 'Group');
     const granted = await trx
       .selectFrom('secret_grants as g')
       .innerJoin('secrets as s', 's.id', 'g.secret_id')

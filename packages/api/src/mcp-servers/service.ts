@@ -16,6 +16,7 @@ import { legacyTokenOf, mcpCredential } from './credentials';
 import { mcpAllowlist, requireAllowedUrl } from './destination';
 import { probeMcpServer, type ProbeResult } from './probe';
 import type { createMcpServerInput, McpServer, updateMcpServerInput, validateInput } from './schemas';
+import { lockOrgRow } from '../core/org-rows';
 
 /** Servers with their OAuth settings and connection (once the OAuth migration has run). */
 async function serversQuery(db: Kysely<Database>, orgId: string) {
@@ -238,14 +239,7 @@ export async function updateMcpServer(call: Call, input: z.output<typeof updateM
 export async function deleteMcpServer(call: Call, id: string): Promise<{ id: string }> {
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('mcp_servers')
-      .select(['id', 'name'])
-      .where('id', '=', id)
-      .where('org_id', '=', actor.orgId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!row) throw notFound('MCP server');
+    const row = await lockOrgRow(trx, 'mcp_servers', actor.orgId, id, 'MCP server');
     await trx.deleteFrom('mcp_servers').where('id', '=', id).execute();
     await appendAudit(trx, call.deps.auditKeys, auditActor(actor, call.requestId), {
       action: 'mcp.delete',

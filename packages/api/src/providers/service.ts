@@ -1,5 +1,5 @@
 import type { Database } from '@strongroom/db';
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import { appendAudit } from '../audit/service';
 import { auditActor } from '../core/actor';
@@ -10,6 +10,7 @@ import { findSecret } from '../secrets/store';
 import type { ProvidersTable } from '@strongroom/db';
 import type { createProviderInput, Provider, updateProviderInput } from './schemas';
 import { providerTypeOf } from './types';
+import { lockOrgRow } from '../core/org-rows';
 
 type ProviderRow = Selectable<ProvidersTable>;
 
@@ -45,18 +46,6 @@ async function requireProviderKey(db: Kysely<Database>, orgId: string, secretRef
   if (!secret) throw badInput('secretRef', 'secretRef does not name a secret of this org');
   if (secret.scope !== 'agent')
     throw badInput('secretRef', 'secretRef must name an agent-scope secret (provider keys are used by agents)');
-}
-
-async function lockProvider(trx: Transaction<Database>, orgId: string, id: string): Promise<ProviderRow> {
-  const row = await trx
-    .selectFrom('providers')
-    .selectAll()
-    .where('id', '=', id)
-    .where('org_id', '=', orgId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw notFound('Provider');
-  return row;
 }
 
 export async function listProviders(call: Call): Promise<Provider[]> {
@@ -112,7 +101,7 @@ export async function createProvider(call: Call, input: z.output<typeof createPr
 export async function updateProvider(call: Call, input: z.output<typeof updateProviderInput>): Promise<Provider> {
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
-    const current = await lockProvider(trx, actor.orgId, input.id);
+    const current = await lockOrgRow(trx, 'providers', actor.orgId, input.id, 'Provider');
     if (input.secretRef) await requireProviderKey(trx, actor.orgId, input.secretRef);
     const type = providerTypeOf(current.provider_type);
     const config = input.config === undefined ? current.config : configFor(current.provider_type, input.config);
@@ -145,7 +134,7 @@ export async function updateProvider(call: Call, input: z.output<typeof updatePr
 export async function deleteProvider(call: Call, id: string): Promise<{ id: string }> {
   const { actor } = call;
   return call.deps.db.transaction().execute(async (trx) => {
-    const row = await lockProvider(trx, actor.orgId, id);
+    const row = await lockOrgRow(trx, 'providers', actor.orgId, id, 'Provider');
     const agents = await trx
       .selectFrom('agents')
       .select(['id', 'name'])

@@ -30,7 +30,6 @@ import {
   insertSecret,
   listSecretRows,
   listVersionRows,
-  lockSecret,
   openSecret,
   sealSecret,
   type SecretPosition,
@@ -39,6 +38,7 @@ import {
   secretNames,
   updateSecretRow,
 } from './store';
+import { lockOrgRow } from '../core/org-rows';
 
 function toMeta(row: Omit<SecretMetaRow, 'used_by'>, usedBy: UsedBy[]): SecretMeta {
   return {
@@ -181,7 +181,7 @@ export async function createSecret(call: Call, input: z.output<typeof createSecr
 
 export async function updateSecret(call: Call, input: z.output<typeof updateSecretInput>): Promise<SecretMeta> {
   return call.deps.db.transaction().execute(async (trx) => {
-    const current = await lockSecret(trx, call.actor.orgId, input.id);
+    const current = await lockOrgRow(trx, 'secrets', call.actor.orgId, input.id, 'Secret');
     return updateLockedSecret(call, trx, current, input);
   });
 }
@@ -252,7 +252,7 @@ export async function updateLockedSecret(
 export async function deleteSecret(call: Call, id: string): Promise<{ id: string }> {
   const { deps, actor } = call;
   return deps.db.transaction().execute(async (trx) => {
-    const row = await lockSecret(trx, actor.orgId, id);
+    const row = await lockOrgRow(trx, 'secrets', actor.orgId, id, 'Secret');
     const refs = (await referrersOf(trx, actor.orgId, [id])).get(id) ?? [];
     if (refs.length > 0) {
       const names = refs.map((r) => `${r.type === 'provider' ? 'provider' : 'MCP server'} "${r.name}"`).join(', ');
@@ -317,7 +317,7 @@ export async function listVersions(call: Call, id: string) {
 export async function rollbackSecret(call: Call, input: z.output<typeof rollbackInput>): Promise<SecretMeta> {
   const { deps, actor } = call;
   return deps.db.transaction().execute(async (trx) => {
-    const current = await lockSecret(trx, actor.orgId, input.id);
+    const current = await lockOrgRow(trx, 'secrets', actor.orgId, input.id, 'Secret');
     if (input.toVersion >= current.version) {
       throw new AppError('BAD_REQUEST', `toVersion must be an earlier version than the current ${current.version}`, {
         field: 'toVersion',

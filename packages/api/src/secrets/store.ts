@@ -4,7 +4,6 @@ import type { AppDeps } from '../app';
 import type { AuditKeys } from '../audit/keys';
 import { appendAudit, type AuditEvent } from '../audit/service';
 import type { AuditActor } from '../core/actor';
-import { notFound } from '../core/errors';
 import { publish } from '../core/event-hub';
 import { openValue, sealValue } from '../core/sealing';
 
@@ -182,19 +181,6 @@ export function updateSecretRow(
 /** Deletes a secret; its versions and grants go with it (foreign keys cascade). */
 export async function deleteSecretRow(trx: Trx, id: string): Promise<void> {
   await trx.deleteFrom('secrets').where('id', '=', id).execute();
-}
-
-/** The org's secret row, locked for this transaction; another org's id is simply not found. */
-export async function lockSecret(trx: Trx, orgId: string, id: string): Promise<SecretRow> {
-  const row = await trx
-    .selectFrom('secrets')
-    .selectAll()
-    .where('id', '=', id)
-    .where('org_id', '=', orgId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw notFound('Secret');
-  return row;
 }
 
 /** Some columns of the org's secret, or undefined: another org's id reads as a missing one. */
