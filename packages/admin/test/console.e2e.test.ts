@@ -265,7 +265,14 @@ describe.skipIf(missing !== undefined)('admin console in Chromium', () => {
   it('ends the session with a reason when the member is removed meanwhile', async () => {
     await server.app.caller(server.app.orgA.adminToken).members.remove({ userId: server.app.orgA.memberUserId });
     await page.reload();
-    await page.getByText('Your session ended').waitFor();
+    // It timed out once in CI: say what the page showed instead, for the next time.
+    await page
+      .getByText('Your session ended')
+      .waitFor()
+      .catch(async (err: unknown) => {
+        const shown = (await page.locator('body').innerText()).slice(0, 400);
+        throw new Error(`no "Your session ended" at ${page.url()}; the page shows: ${shown}`, { cause: err });
+      });
     await page.getByLabel('Token', { exact: true }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('strongroom.token'))).toBeNull();
   });

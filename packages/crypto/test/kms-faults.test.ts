@@ -96,7 +96,9 @@ describe('KmsKeyring faults (wire server, real SDK over HTTP)', () => {
   it('a Decrypt naming a key KMS does not hold is a decryption failure, not a retry', async () => {
     const dataKey = await fresh().generateDataKey({ org_id: 'a' });
     kms.resetCounts();
-    const r = await attempt(() => fresh().unwrap(`${dataKey.keyId.slice(0, -1)}0`, dataKey.wrapped, { org_id: 'a' }));
+    // The key id with its last character changed: to something else even when it is already '0'.
+    const unheld = `${dataKey.keyId.slice(0, -1)}${dataKey.keyId.endsWith('0') ? '1' : '0'}`;
+    const r = await attempt(() => fresh().unwrap(unheld, dataKey.wrapped, { org_id: 'a' }));
     expect(r).toMatchObject({ code: 'DECRYPTION_FAILED', attempts: [1] });
   });
 
