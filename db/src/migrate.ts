@@ -9,6 +9,9 @@ export interface MigrateOutcome {
   blocked?: { name: string; reason: string };
 }
 
+/** How often a step that failed outside any migration is tried again (see migrateToLatest). */
+const RACE_RETRIES = 5;
+
 /** Thrown (by name) from a migration whose preconditions are not met yet. */
 export const MIGRATION_BLOCKED = 'MigrationBlocked';
 
@@ -37,8 +40,15 @@ function check(results: MigrationResult[] | undefined, error: unknown, applied: 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrateOutcome> {
   const migrator = migratorFor(db);
   const applied: string[] = [];
-  for (;;) {
+  for (let raced = 0; ; ) {
     const { error, results } = await migrator.migrateUp();
+    // An error outside every migration is Kysely's own bookkeeping: before taking its lock it checks
+    // that its tables exist by reading the whole catalog, which fails when another instance's
+    // migration alters a table at that moment ("column … does not exist"). Try that step again.
+    if (error && !results?.length && raced++ < RACE_RETRIES) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * raced));
+      continue;
+    }
     const blocked = check(results, error, applied);
     if (blocked) return { applied, blocked };
     if (!results?.length) return { applied };
